@@ -1,0 +1,124 @@
+"""The names dataset: find it, download it if need be, load it, split it.
+
+Owns: `load_names` (an explicit path, then $MICROGPT_DATA, then data/names.txt, else a
+download of makemore's names.txt, checked against its SHA-256 and written atomically),
+`split_names` (a train/validation split drawn with an explicit `random.Random`) and
+`DataError`, whose message says what to do.
+
+Imports: nothing of ours.
+"""
+import hashlib
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+
+NAMES_URL = "https://raw.githubusercontent.com/karpathy/makemore/refs/heads/master/names.txt"
+NAMES_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+ENV_VAR = "MICROGPT_DATA"
+
+
+class DataError(ValueError):
+    """A dataset that is missing, empty, unreadable or not the file it should be."""
+
+
+def default_data_dir():
+    """The project's data/ folder in a checkout; else ./data of the working directory."""
+    project_data = Path(__file__).resolve().parent.parent / "data"
+    if (project_data / "README.md").is_file():
+        return project_data
+    return Path.cwd() / "data"
+
+
+def read_docs(path):
+    """The non-empty, stripped lines of a UTF-8 text file, in file order."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give the path of a text file with one name per line")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise DataError(f"no data file at {path}; check the path") from None
+    except PermissionError:
+        raise DataError(f"cannot read {path}: permission denied") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); "
+                        "save it as UTF-8") from None
+    except OSError as e:
+        raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    docs = [line.strip() for line in text.splitlines() if line.strip()]
+    if not docs:
+        raise DataError(f"{path} is empty; it needs one document (name) per line")
+    return docs
+
+
+def download_names(dest, url=NAMES_URL, timeout=30):
+    """Download names.txt to `dest`, check its SHA-256, write it atomically; return dest."""
+    dest = Path(dest)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            payload = r.read()
+    except OSError as e:
+        raise DataError(f"could not download names.txt ({getattr(e, 'reason', e)}); download "
+                        f"it from {url} and put it at {dest}, or set {ENV_VAR} to its path") from None
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != NAMES_SHA256:
+        raise DataError(f"the downloaded names.txt has SHA-256 {digest[:12]}…, expected "
+                        f"{NAMES_SHA256[:12]}…; nothing was written to {dest}")
+    write_atomic(dest, payload)
+    return dest
+
+
+def write_atomic(dest, payload):
+    """Write bytes to `dest` through a temporary file and a rename: never a half file."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def find_names(path=None):
+    """The path `load_names` would read, downloading names.txt only as the last resort."""
+    if path is not None:
+        return Path(path)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    local = default_data_dir() / "names.txt"
+    if local.is_file():
+        return local
+    return download_names(local)
+
+
+def load_names(path=None):
+    """The documents (names) as a list of str, in file order. See the module docstring."""
+    return read_docs(find_names(path))
+
+
+def split_names(docs, rng, val_fraction=0.1):
+    """(train, val): a shuffled copy of `docs` cut in two; `rng` is a random.Random."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+    if len(docs) < 2:
+        raise ValueError("need at least 2 documents to split")
+    docs = list(docs)
+    rng.shuffle(docs)
+    n_val = max(1, round(len(docs) * val_fraction))
+    return docs[n_val:], docs[:n_val]
+
+
+if __name__ == "__main__":          # `python -m microgpt.data`: fetch the dataset
+    import sys
+    try:
+        where = find_names()
+        print(f"names: {len(read_docs(where))} documents in {where}")
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

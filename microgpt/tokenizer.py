@@ -1,0 +1,76 @@
+"""Characters to token ids and back: `CharTokenizer`.
+
+Owns: the vocabulary — `<BOS>` = 0, `<EOS>` = 1, then the sorted set of characters of the
+documents — and encode/decode. An unknown character is a `ValueError` that names it.
+
+Imports: nothing of ours.
+"""
+BOS_TOKEN, EOS_TOKEN = "<BOS>", "<EOS>"
+
+
+class CharTokenizer:
+    """A character-level tokenizer built from a list of documents.
+
+    >>> tok = CharTokenizer(["ab", "ba"])
+    >>> tok.vocab_size, tok.encode("ab"), tok.decode([0, 2, 3, 1])
+    (4, [2, 3], 'ab')
+    """
+
+    def __init__(self, docs):
+        if isinstance(docs, str):
+            raise ValueError("CharTokenizer takes a list of documents, not one string")
+        chars = sorted(set("".join(docs)))
+        if not chars:
+            raise ValueError("CharTokenizer needs at least one non-empty document")
+        self.itos = [BOS_TOKEN, EOS_TOKEN] + chars
+        self.stoi = {ch: i for i, ch in enumerate(self.itos)}
+        self.bos, self.eos = 0, 1
+
+    @classmethod
+    def from_vocab(cls, itos):
+        """Rebuild a tokenizer from its `itos` list (as saved in a checkpoint)."""
+        if (not isinstance(itos, list) or len(itos) < 3 or itos[:2] != [BOS_TOKEN, EOS_TOKEN]
+                or any(not isinstance(c, str) or len(c) != 1 for c in itos[2:])
+                or itos[2:] != sorted(set(itos[2:]))):
+            raise ValueError("a vocabulary is ['<BOS>', '<EOS>'] followed by sorted, "
+                             "distinct single characters")
+        return cls(["".join(itos[2:])])
+
+    @property
+    def vocab_size(self):
+        return len(self.itos)
+
+    @property
+    def chars(self):
+        """The ordinary characters of the vocabulary (without <BOS> and <EOS>)."""
+        return self.itos[2:]
+
+    def encode(self, text):
+        """Token ids of the characters of `text` (no <BOS>/<EOS> added)."""
+        try:
+            return [self.stoi[ch] for ch in text]
+        except KeyError as e:
+            ch = e.args[0]
+            raise ValueError(f"unknown character {ch!r} in {text!r}: the vocabulary has only "
+                             f"{''.join(self.chars)!r}") from None
+
+    def encode_doc(self, text, block_size=None):
+        """[<BOS>] + encode(text) + [<EOS>], cropped to `block_size` tokens if given."""
+        tokens = [self.bos] + self.encode(text) + [self.eos]
+        return tokens if block_size is None else tokens[:block_size]
+
+    def decode(self, ids):
+        """The text of token ids; <BOS> and <EOS> are left out."""
+        out = []
+        for i in ids:
+            if not (isinstance(i, int) and 0 <= i < self.vocab_size):
+                raise ValueError(f"token id {i!r} is outside the vocabulary (0..{self.vocab_size - 1})")
+            if i > 1:
+                out.append(self.itos[i])
+        return "".join(out)
+
+    def __eq__(self, other):
+        return isinstance(other, CharTokenizer) and self.itos == other.itos
+
+    def __repr__(self):
+        return f"CharTokenizer(vocab_size={self.vocab_size}, chars={''.join(self.chars)!r})"
