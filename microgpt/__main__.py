@@ -12,7 +12,7 @@ import sys
 
 from .checkpoint import save_checkpoint
 from .data import DataError, load_names
-from .model import GPT, GPTConfig
+from .model import GPT, GPTConfig, check_shape
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import train
@@ -73,6 +73,7 @@ def build_parser():
 
 
 def run(args, out=print):
+    check_shape(args.n_embd, args.n_layer, args.n_head, args.block_size)   # before any output
     rng = random.Random(args.seed)
     docs = load_names(args.data)
     rng.shuffle(docs)

@@ -25,21 +25,7 @@ class GPTConfig:
     block_size: int = 8
 
     def __post_init__(self):
-        for name in ("vocab_size", "n_embd", "n_layer", "n_head", "block_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be at least 1, got {value}")
-        if self.vocab_size < 3:
-            raise ValueError(f"vocab_size must be at least 3 (<BOS>, <EOS> and one character), "
-                             f"got {self.vocab_size}")
-        if self.block_size < 2:
-            raise ValueError(f"block_size must be at least 2 (one token in, one to predict), "
-                             f"got {self.block_size}")
-        if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head "
-                             f"({self.n_head}); try n_head in {_divisors(self.n_embd)}")
+        check_shape(self.n_embd, self.n_layer, self.n_head, self.block_size, self.vocab_size)
 
     @property
     def head_dim(self):
@@ -47,6 +33,28 @@ class GPTConfig:
 
     def to_dict(self):
         return asdict(self)
+
+
+def check_shape(n_embd, n_layer, n_head, block_size, vocab_size=None):
+    """Raise ValueError, saying what to change, if these sizes cannot make a GPT."""
+    sizes = dict(vocab_size=vocab_size, n_embd=n_embd, n_layer=n_layer, n_head=n_head,
+                 block_size=block_size)
+    for name, value in sizes.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    if vocab_size is not None and vocab_size < 3:
+        raise ValueError(f"vocab_size must be at least 3 (<BOS>, <EOS> and one character), "
+                         f"got {vocab_size}")
+    if block_size < 2:
+        raise ValueError(f"block_size must be at least 2 (one token in, one to predict), "
+                         f"got {block_size}")
+    if n_embd % n_head:
+        raise ValueError(f"n_embd ({n_embd}) must be divisible by n_head ({n_head}); "
+                         f"try n_head in {_divisors(n_embd)}")
 
 
 def _divisors(n):

@@ -1,0 +1,139 @@
+"""engine.Value: every op against finite differences, accumulation, deep graphs, fused nodes."""
+import math
+import random
+
+import pytest
+
+from microgpt.engine import Value, dot, vsum
+
+
+def numeric_grad(f, xs, eps=1e-6):
+    """Central differences of the float function f at the list of floats xs."""
+    grads = []
+    for i in range(len(xs)):
+        hi = list(xs); hi[i] += eps
+        lo = list(xs); lo[i] -= eps
+        grads.append((f(hi) - f(lo)) / (2 * eps))
+    return grads
+
+
+OPS = {
+    "add": lambda a, b: a + b,
+    "radd": lambda a, b: 3.0 + a + b,
+    "sub": lambda a, b: a - b,
+    "rsub": lambda a, b: 2.0 - a * b,
+    "mul": lambda a, b: a * b,
+    "rmul": lambda a, b: 1.5 * a * b,
+    "div": lambda a, b: a / b,
+    "rdiv": lambda a, b: 2.0 / (a * b),
+    "pow": lambda a, b: a ** 3 + b ** -0.5,
+    "neg": lambda a, b: -a * b,
+    "exp": lambda a, b: (a * b).exp(),
+    "log": lambda a, b: (a * a + b).log(),
+    "relu": lambda a, b: (a - b).relu() + (b - a).relu() * 2,
+    "mixed": lambda a, b: ((a * b + a.exp()) / (b ** 2 + 1)).log() - (a - b).relu() ** 2,
+}
+
+
+def as_float(fn):
+    def f(xs):
+        return fn(*[Value(x) for x in xs]).data
+    return f
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_gradient_matches_finite_differences(name):
+    xs = [1.3, 0.7]
+    vals = [Value(x) for x in xs]
+    out = OPS[name](*vals)
+    out.backward()
+    expected = numeric_grad(as_float(OPS[name]), xs)
+    for v, g in zip(vals, expected):
+        assert v.grad == pytest.approx(g, rel=1e-6, abs=1e-8), name
+
+
+def test_every_node_is_labelled_with_its_op():
+    a, b = Value(2.0), Value(3.0)
+    ops = {(a + b)._op, (a * b)._op, (a ** 2)._op, a.exp()._op, a.log()._op, a.relu()._op}
+    assert ops == {"+", "*", "**2", "exp", "log", "relu"}
+
+
+def test_children_are_a_tuple_in_operand_order():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    assert isinstance(c._children, tuple) and c._children == (a, b)
+
+
+def test_a_value_used_twice_accumulates_both_paths():
+    a = Value(3.0)
+    b = a * a + a            # db/da = 2a + 1 = 7
+    b.backward()
+    assert a.grad == 7.0
+
+
+def test_backward_twice_over_shared_nodes_double_counts():
+    # the seed's bug in miniature: .grad is never reset, so a second backward adds again
+    a = Value(3.0)
+    b = a * 2.0
+    b.backward()
+    b.backward()
+    assert a.grad == 4.0
+
+
+def test_backward_on_a_chain_10000_deep_does_not_recurse():
+    x = Value(1.0)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001 + 0.0
+    y.backward()
+    assert x.grad == pytest.approx(1.0001 ** 10_000, rel=1e-9)
+
+
+def test_log_of_zero_is_a_clear_value_error():
+    with pytest.raises(ValueError, match="non-positive"):
+        Value(0.0).log()
+
+
+def test_pow_needs_a_number_exponent():
+    with pytest.raises(TypeError):
+        Value(2.0) ** Value(2.0)
+
+
+def test_fused_sum_and_dot_equal_the_chain_of_binary_ops():
+    rng = random.Random(0)
+    ws = [Value(rng.gauss(0, 1)) for _ in range(17)]
+    xs = [Value(rng.gauss(0, 1)) for _ in range(17)]
+    fused = dot(ws, xs) * vsum(xs)
+    plain = sum(w * x for w, x in zip(ws, xs)) * sum(xs)
+    assert fused.data == plain.data                  # bit for bit: same order of additions
+    fused.backward()
+    g_fused = [v.grad for v in ws + xs]
+    for v in ws + xs:
+        v.grad = 0.0
+    plain.backward()
+    g_plain = [v.grad for v in ws + xs]
+    assert g_fused == pytest.approx(g_plain, rel=1e-12)
+
+
+def test_topo_order_puts_children_first_and_skips_leaves():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + c.exp()
+    order = d.topo_order()
+    assert order[-1] is d
+    assert a not in order and b not in order
+    assert order.index(c) < order.index(d)
+    assert len(order) == len(set(map(id, order)))
+
+
+def test_repr_has_no_memory_address():
+    assert repr(Value(1.23456)) == "Value(data=1.2346, grad=0.0000)"
+
+
+def test_gradient_of_softmax_style_expression_is_finite():
+    xs = [Value(x) for x in (1000.0, 1001.0)]
+    m = max(x.data for x in xs)
+    exps = [(x - m).exp() for x in xs]
+    p = exps[0] / vsum(exps)
+    p.backward()
+    assert all(math.isfinite(x.grad) for x in xs)
