@@ -104,6 +104,9 @@ def main(argv=None):
     except (UsageError, ValueError) as e:   # DataError, CheckpointError, config errors
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:                    # e.g. --save into a folder that cannot be written
+        print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -133,3 +133,20 @@ def test_real_process_prints_no_traceback(argv, msg, names_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and msg in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_save_into_an_impossible_place_is_one_line(capsys, names_path, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out, err = run(capsys, ["--num_steps", "1", "--num_samples", "0", "--data",
+                                  str(names_path), "--save", str(blocker / "m.json")])
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ")
+    assert blocker.read_text() == "x"
+
+
+def test_python_m_microgpt_data_reports_the_dataset(names_path):
+    import os
+    env = {**os.environ, "MICROGPT_DATA": str(names_path)}
+    proc = subprocess.run([sys.executable, "-m", "microgpt.data"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("names: 32033 documents in ")
