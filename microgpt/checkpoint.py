@@ -5,14 +5,13 @@ a crash never leaves half a file, and never destroys the previous one), `load_ch
 (a round trip is bit-exact: JSON keeps every float's shortest repr) and `CheckpointError`
 for files that are missing, corrupt, or made for another vocabulary.
 
-Imports: model, tokenizer.
+Imports: model, tokenizer, data (for its atomic write).
 """
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data import write_atomic
 from .model import GPT, GPTConfig
 from .tokenizer import CharTokenizer
 
@@ -38,17 +37,7 @@ def save_checkpoint(path, model, tokenizer, meta=None):
     doc = {"format": FORMAT, "version": VERSION, "config": model.config.to_dict(),
            "vocab": tokenizer.itos, "meta": meta or {}, "weights": model.weights()}
     payload = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, payload)
 
 
 def load_checkpoint(path, tokenizer=None):

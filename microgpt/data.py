@@ -9,8 +9,8 @@ Imports: nothing of ours.
 """
 import hashlib
 import os
-import tempfile
 import urllib.request
+import uuid
 from pathlib import Path
 
 NAMES_URL = "https://raw.githubusercontent.com/karpathy/makemore/refs/heads/master/names.txt"
@@ -70,19 +70,24 @@ def download_names(dest, url=NAMES_URL, timeout=30):
 
 
 def write_atomic(dest, payload):
-    """Write bytes to `dest` through a temporary file and a rename: never a half file."""
+    """Write bytes to `dest` through a temporary file and a rename: never a half file.
+
+    The temporary file is opened normally (not with mkstemp, whose files are private 0600),
+    so the result gets the usual permissions and others on a shared JupyterHub can read it.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    return dest
 
 
 def find_names(path=None):

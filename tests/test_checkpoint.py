@@ -78,3 +78,14 @@ def test_version_mismatch_is_named(trained):
     path.write_text(json.dumps(doc))
     with pytest.raises(CheckpointError, match="version 99"):
         load_checkpoint(path)
+
+
+def test_saved_files_are_readable_by_others_like_any_file(trained):
+    import os
+    model, tok, path = trained
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(path, model, tok)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644       # not mkstemp's private 0600

@@ -1,0 +1,163 @@
+"""A model in training, a few steps at a time: what the training panel drives.
+
+Owns: `TrainingSession` (a model, its Adam state and its history — steps, losses,
+validation points — trained in chunks that continue where the last one stopped, safe to
+interrupt: the kernel's stop button ends a run between two whole steps) and `StepCost` (the
+time estimate shown before a run, calibrated on this machine). Needs no widgets and no
+browser; `widgets` puts buttons on it.
+
+Imports: model, optim, sample, tokenizer, train.
+"""
+import random
+import signal
+import threading
+import time
+
+from .model import GPT, GPTConfig
+from .optim import Adam
+from .sample import generate
+from .tokenizer import CharTokenizer
+from .train import check_lr, evaluate, train_step
+
+
+NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
+
+
+class _DeferredInterrupt:
+    """While active, Ctrl-C / the kernel's stop button only sets `.requested`.
+
+    The training loop looks at the flag between steps, so a step's forward, backward and
+    Adam update always complete together. Off the main thread (where signal handlers cannot
+    be installed) it does nothing and an interrupt behaves as usual.
+    """
+
+    def __enter__(self):
+        self.requested, self._previous = False, None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+class StepCost:
+    """Estimates how long training takes, from the size of one step's graph.
+
+    Cost model: the time of a step is proportional to the work it does, counted as the
+    edges of its computation graph (one multiply-add each in backward) plus 4 per parameter
+    (the Adam update). Evaluating a validation name costs a forward pass only, a fraction
+    of a step. The seconds per unit and that fraction are measured once, in this process,
+    by timing three steps and three forward passes of a tiny model; estimates are rough
+    (±50% on a busy machine) but scale correctly with the model's size.
+    """
+
+    def __init__(self, docs, tokenizer):
+        lengths = sorted(len(d) for d in docs[:2000])
+        self.typical_doc = next(d for d in docs if len(d) == lengths[len(lengths) // 2])
+        self.tokenizer = tokenizer
+        self.seconds_per_unit = self.forward_fraction = None
+        self._units = {}
+
+    def units(self, config):
+        """Work units of one training step on a typical (median-length) document."""
+        if config not in self._units:
+            model = GPT(config, random.Random(0))
+            tokens = self.tokenizer.encode_doc(self.typical_doc, config.block_size)
+            edges = sum(len(n._children) for n in model.loss(tokens).topo_order())
+            self._units[config] = edges + 4 * model.num_params
+        return self._units[config]
+
+    def calibrate(self):
+        cfg = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=8, n_head=2, block_size=8)
+        model = GPT(cfg, random.Random(0))
+        opt = Adam(model.parameters())
+        tokens = self.tokenizer.encode_doc(self.typical_doc, cfg.block_size)
+        steps, forwards = [], []
+        for _ in range(3):
+            start = time.perf_counter()
+            train_step(model, opt, tokens, 0.01)
+            steps.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            model.loss(tokens)
+            forwards.append(time.perf_counter() - start)
+        self.seconds_per_unit = min(steps) / self.units(cfg)
+        self.forward_fraction = min(1.0, min(forwards) / min(steps))
+
+    def estimate_seconds(self, config, num_steps, num_eval_docs=0):
+        """Seconds for `num_steps` training steps plus `num_eval_docs` validation names."""
+        if self.seconds_per_unit is None:
+            self.calibrate()
+        step_equivalents = num_steps + num_eval_docs * self.forward_fraction
+        return step_equivalents * self.units(config) * self.seconds_per_unit
+
+
+class TrainingSession:
+    """A GPT, its Adam optimizer and its training history, trained in chunks.
+
+    >>> s = TrainingSession(train_docs, val_docs, n_embd=16, n_head=4, block_size=8)
+    >>> s.train(100); s.train(100)        # the second call goes on where the first stopped
+    >>> len(s.losses), s.val[-1]          # 200 losses; (step, validation loss)
+
+    Each `train(num_steps)` call decays the learning rate linearly to 0 over its own steps,
+    as `microgpt.train.train` does. Stopping the kernel mid-run ends it after the current
+    step: `losses`, `steps` and the optimizer always agree.
+    """
+
+    def __init__(self, train_docs, val_docs=None, tokenizer=None, *, n_embd=16, n_head=4,
+                 n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100):
+        if not train_docs:
+            raise ValueError("a training session needs at least one training document")
+        check_lr(learning_rate)
+        self.tokenizer = tokenizer or CharTokenizer(list(train_docs) + list(val_docs or []))
+        self.config = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=n_embd,
+                                n_head=n_head, n_layer=n_layer, block_size=block_size)
+        self.train_docs = list(train_docs)
+        self.val_docs = list(val_docs or [])[:val_size]
+        self.learning_rate = learning_rate
+        self.model = GPT(self.config, random.Random(seed))
+        self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
+        self.steps, self.losses, self.val = [], [], []   # step numbers, losses, (step, val loss)
+        self.interrupted = False
+
+    def validate(self):
+        """Record and return the mean loss on the validation names (None if there are none)."""
+        if not self.val_docs:
+            return None
+        loss = evaluate(self.model, self.val_docs, self.tokenizer)
+        self.val.append((self.optimizer.t, loss))
+        return loss
+
+    def train(self, num_steps, *, val_every=None, callback=None):
+        """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss)."""
+        if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
+            raise ValueError(f"num_steps must be a whole number of at least 1, got {num_steps!r}")
+        val_every = val_every or max(num_steps // NUM_EVALS, 1)
+        block_size, docs = self.config.block_size, self.train_docs
+        done = 0
+        with _DeferredInterrupt() as stop:
+            for k in range(num_steps):
+                if stop.requested:
+                    break
+                tokens = self.tokenizer.encode_doc(docs[self.optimizer.t % len(docs)], block_size)
+                lr = self.learning_rate * (1 - k / num_steps)
+                loss = train_step(self.model, self.optimizer, tokens, lr)
+                self.steps.append(self.optimizer.t)
+                self.losses.append(loss)
+                done += 1
+                if (k + 1) % val_every == 0 or k + 1 == num_steps:
+                    self.validate()
+                if callback is not None:
+                    callback(k + 1, num_steps, loss)
+            self.interrupted = stop.requested
+        assert len(self.losses) == len(self.steps) == self.optimizer.t
+        return done
+
+    def samples(self, n=8, seed=0, temperature=1.0):
+        rng = random.Random(seed)
+        return [generate(self.model, self.tokenizer, rng, temperature) for _ in range(n)]
