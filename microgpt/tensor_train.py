@@ -79,8 +79,12 @@ def train_tensor(model, docs, tokenizer, num_steps, learning_rate=0.01, batch_si
     return losses
 
 
-def evaluate_tensor(model, docs, tokenizer, chunk=1024):
-    """Mean over `docs` of each doc's mean loss (as `train.evaluate`), in chunks."""
+def evaluate_tensor(model, docs, tokenizer, chunk=128):
+    """Mean over `docs` of each doc's mean loss (as `train.evaluate`), in chunks.
+
+    Each chunk's graph keeps its activations alive until the next: 128 names of the
+    4-layer model peak at ~160 MB, 1024 at ~1 GB, for the same speed.
+    """
     if not docs:
         raise ValueError("evaluate_tensor needs at least one document")
     total = 0.0
