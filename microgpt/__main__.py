@@ -11,7 +11,7 @@ import random
 import sys
 
 from .checkpoint import save_checkpoint
-from .data import DataError, load_names
+from .data import load_names
 from .model import GPT, GPTConfig, check_shape
 from .sample import generate
 from .tokenizer import CharTokenizer

@@ -1,7 +1,7 @@
 """Exercise checkers for the notebooks: each prints a friendly one-line verdict.
 
-Owns: the checkers the chapters' exercises call (`check_...`), the shared `_verdict`
-helper, and `bigram_baseline`, the counting model's loss that later chapters draw as the
+Owns: the checkers the chapters' exercises call (`check_...`), the shared `verdict` and
+`run_answer` helpers (also used by `checks_efficiency`), and `bigram_baseline`, the counting model's loss that later chapters draw as the
 line to beat. A checker never raises on a learner's mistake: `None` means "not answered
 yet" and gets a hint; an exception inside the learner's function is reported as a verdict.
 Every checker returns True or False, so a solution cell can `assert` it.
@@ -15,7 +15,7 @@ from .model import GPTConfig, count_params
 from .nn import attention_head
 
 
-def _verdict(ok, good_msg, hint):
+def verdict(ok, good_msg, hint):
     """Print "✅ Correct! good_msg" or "❌ Not yet: hint" and return `ok` as a bool."""
     print(f"✅ Correct! {good_msg}" if ok else f"❌ Not yet: {hint}")
     return bool(ok)
@@ -24,7 +24,7 @@ def _verdict(ok, good_msg, hint):
 def _not_answered(answer, hint):
     """True (after printing the hint) if the learner has not filled in the answer yet."""
     if answer is None:
-        _verdict(False, "", f"replace None with your answer. {hint}")
+        verdict(False, "", f"replace None with your answer. {hint}")
         return True
     return False
 
@@ -33,7 +33,7 @@ def _close(a, b, tol=1e-6):
     return isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a - b) <= tol * max(1.0, abs(b))
 
 
-def _run(fn, *args):
+def run_answer(fn, *args):
     """(result, None) or (None, a one-line description of the exception fn raised)."""
     try:
         return fn(*args), None
@@ -48,7 +48,7 @@ def check_demo_param_count(answer):
     if _not_answered(answer, "Add up rows × cols of every matrix: wte, wpe, and the 6 of the layer."):
         return False
     expected = count_params(GPTConfig(vocab_size=28, n_embd=16, n_layer=1, n_head=4, block_size=8))
-    return _verdict(answer == expected, f"{expected} parameters: wte 28×16 + wpe 8×16 + "
+    return verdict(answer == expected, f"{expected} parameters: wte 28×16 + wpe 8×16 + "
                     "4 attention matrices 16×16 + 2 MLP matrices 64×16.",
                     f"you have {answer!r}. Did you count all four attention matrices "
                     "(attn_wq, attn_wk, attn_wv, attn_wo) and both MLP matrices (64×16 each)?")
@@ -61,13 +61,13 @@ def check_numerical_grad(fn):
     cases = [(lambda x: x ** 2, 3.0, 6.0), (lambda x: x ** 3 - 2 * x, -1.5, 4.75),
              (math.exp, 0.5, math.exp(0.5)), (lambda x: 7.0, 2.0, 0.0)]
     for f, x, want in cases:
-        got, err = _run(fn, f, x)
+        got, err = run_answer(fn, f, x)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         if not _close(got, want, 1e-4):
-            return _verdict(False, "", f"at x={x} the slope should be about {want:.4f}, "
+            return verdict(False, "", f"at x={x} the slope should be about {want:.4f}, "
                             f"you got {got!r}. Nudge x a little both ways and divide by the step.")
-    return _verdict(True, "Your finite difference matches the true slopes to 4 decimals.", "")
+    return verdict(True, "Your finite difference matches the true slopes to 4 decimals.", "")
 
 
 def check_tanh(fn):
@@ -76,19 +76,19 @@ def check_tanh(fn):
         return False
     for x in (-1.3, 0.0, 0.7, 2.0):
         v = Value(x)
-        out, err = _run(fn, v)
+        out, err = run_answer(fn, v)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         if not isinstance(out, Value):
-            return _verdict(False, "", f"return a Value (got {type(out).__name__}) so that "
+            return verdict(False, "", f"return a Value (got {type(out).__name__}) so that "
                             "backward() can reach the input.")
         if not _close(out.data, math.tanh(x), 1e-9):
-            return _verdict(False, "", f"tanh({x}) should be {math.tanh(x):.4f}, you got {out.data:.4f}.")
+            return verdict(False, "", f"tanh({x}) should be {math.tanh(x):.4f}, you got {out.data:.4f}.")
         out.backward()
         if not _close(v.grad, 1 - math.tanh(x) ** 2, 1e-6):
-            return _verdict(False, "", f"the value is right but d tanh/dx at {x} came out "
+            return verdict(False, "", f"the value is right but d tanh/dx at {x} came out "
                             f"{v.grad:.4f} instead of {1 - math.tanh(x) ** 2:.4f}.")
-    return _verdict(True, "Values and gradients match math.tanh and 1 - tanh².", "")
+    return verdict(True, "Values and gradients match math.tanh and 1 - tanh².", "")
 
 
 def check_zero_grad(fn):
@@ -100,14 +100,14 @@ def check_zero_grad(fn):
     root = (c + a) * c          # a and c are used twice
     root.backward()
     first = (a.grad, b.grad, c.grad)
-    _, err = _run(fn, root)
+    _, err = run_answer(fn, root)
     if err:
-        return _verdict(False, "", err)
+        return verdict(False, "", err)
     if any(n.grad != 0.0 for n in (a, b, c)):
-        return _verdict(False, "", "some nodes still hold a gradient; remember the leaves "
+        return verdict(False, "", "some nodes still hold a gradient; remember the leaves "
                         "(inputs) too, not just the nodes made by operations.")
     root.backward()
-    return _verdict((a.grad, b.grad, c.grad) == first,
+    return verdict((a.grad, b.grad, c.grad) == first,
                     "After zeroing, a second backward() gives exactly the same gradients.",
                     "after zeroing, backward() gave different gradients than the first time.")
 
@@ -117,13 +117,13 @@ def check_encode(fn, tok):
     if _not_answered(fn, "Use tok.stoi for each character and put tok.bos / tok.eos around them."):
         return False
     for name in ("emma", "x", "zoe", "anna"):
-        got, err = _run(fn, name)
+        got, err = run_answer(fn, name)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         want = tok.encode_doc(name)
         if not isinstance(got, (list, tuple)) or list(got) != want:
-            return _verdict(False, "", f"for {name!r} expected {want}, got {got!r}.")
-    return _verdict(True, "Your encoder matches the tokenizer on every test name.", "")
+            return verdict(False, "", f"for {name!r} expected {want}, got {got!r}.")
+    return verdict(True, "Your encoder matches the tokenizer on every test name.", "")
 
 
 def check_uniform_loss(answer, vocab_size=28):
@@ -131,7 +131,7 @@ def check_uniform_loss(answer, vocab_size=28):
     if _not_answered(answer, "Each token gets probability 1/vocab_size; the loss is -log of that."):
         return False
     want = math.log(vocab_size)
-    return _verdict(_close(answer, want, 1e-3), f"-log(1/{vocab_size}) = {want:.4f} nats: any "
+    return verdict(_close(answer, want, 1e-3), f"-log(1/{vocab_size}) = {want:.4f} nats: any "
                     "model that has learned something must do better.",
                     f"you have {answer!r}; it should be -log(1/{vocab_size}) (natural log).")
 
@@ -168,18 +168,18 @@ def check_softmax(fn):
     if _not_answered(fn, "Subtract the max before exp, then divide by the sum."):
         return False
     for logits in ([1.0, 2.0, 3.0], [0.0], [1000.0, 1001.0, 999.0], [-5.0, -5.0]):
-        got, err = _run(fn, logits)
+        got, err = run_answer(fn, logits)
         if err:
-            return _verdict(False, "", f"on {logits}: {err}" + (" (exp overflowed: subtract "
+            return verdict(False, "", f"on {logits}: {err}" + (" (exp overflowed: subtract "
                             "the max first)" if "overflow" in err.lower() else ""))
         m = max(logits)
         want = [math.exp(x - m) for x in logits]
         want = [w / sum(want) for w in want]
         if (not isinstance(got, (list, tuple)) or len(got) != len(want)
                 or not all(_close(g, w, 1e-9) for g, w in zip(got, want))):
-            return _verdict(False, "", f"softmax({logits}) should be "
+            return verdict(False, "", f"softmax({logits}) should be "
                             f"{[round(w, 4) for w in want]}, you got {got!r}.")
-    return _verdict(True, "Right, and safe for large logits (1000 would overflow exp).", "")
+    return verdict(True, "Right, and safe for large logits (1000 would overflow exp).", "")
 
 
 def check_attention_head(fn):
@@ -193,16 +193,16 @@ def check_attention_head(fn):
         out, _ = attention_head([Value(x) for x in q], [[Value(x) for x in k] for k in ks[:t]],
                                 [[Value(x) for x in v] for v in vs[:t]])
         want = [o.data for o in out]
-        got, err = _run(fn, q, ks[:t], vs[:t])
+        got, err = run_answer(fn, q, ks[:t], vs[:t])
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         got = [g.data if isinstance(g, Value) else g for g in got] if isinstance(got, (list, tuple)) else got
         if (not isinstance(got, list) or len(got) != len(want)
                 or not all(_close(g, w, 1e-9) for g, w in zip(got, want))):
-            return _verdict(False, "", f"with {t} position(s) expected "
+            return verdict(False, "", f"with {t} position(s) expected "
                             f"{[round(w, 4) for w in want]}, got {got!r}. Did you scale by "
                             "sqrt(head_dim) before the softmax?")
-    return _verdict(True, "Your head matches microgpt.nn.attention_head.", "")
+    return verdict(True, "Your head matches microgpt.nn.attention_head.", "")
 
 
 def check_attention_params(answer, n_embd=16):
@@ -210,7 +210,7 @@ def check_attention_params(answer, n_embd=16):
     if _not_answered(answer, "Four matrices, each n_embd × n_embd; heads split them, not add to them."):
         return False
     want = 4 * n_embd * n_embd
-    return _verdict(answer == want, f"4 × {n_embd} × {n_embd} = {want}, whatever n_head is.",
+    return verdict(answer == want, f"4 × {n_embd} × {n_embd} = {want}, whatever n_head is.",
                     f"you have {answer!r}. Count attn_wq, attn_wk, attn_wv and attn_wo; "
                     "splitting into heads does not add parameters.")
 
@@ -229,16 +229,16 @@ def check_mlp(fn):
     hidden = [sum(w.data * xi.data for w, xi in zip(row, x)) for row in fc1]
     want = [sum(w.data * max(h, 0.0) ** 2 for w, h in zip(row, hidden)) for row in fc2]
     plain = [sum(w.data * max(h, 0.0) for w, h in zip(row, hidden)) for row in fc2]
-    got, err = _run(fn, x, fc1, fc2)
+    got, err = run_answer(fn, x, fc1, fc2)
     if err:
-        return _verdict(False, "", err)
+        return verdict(False, "", err)
     got = [g.data if isinstance(g, Value) else g for g in got] if isinstance(got, (list, tuple)) else got
     if not isinstance(got, list) or len(got) != len(want):
-        return _verdict(False, "", f"return a list of {len(want)} numbers (one per row of "
+        return verdict(False, "", f"return a list of {len(want)} numbers (one per row of "
                         f"w_fc2), got {got!r}.")
     if all(_close(g, w, 1e-9) for g, w in zip(got, plain)):
-        return _verdict(False, "", "that is a plain ReLU; square it: relu(h) ** 2.")
-    return _verdict(all(_close(g, w, 1e-9) for g, w in zip(got, want)),
+        return verdict(False, "", "that is a plain ReLU; square it: relu(h) ** 2.")
+    return verdict(all(_close(g, w, 1e-9) for g, w in zip(got, want)),
                     "Expand to 4·n_embd, squared ReLU, project back: that is the MLP.",
                     f"expected {[round(w, 4) for w in want]}, got "
                     f"{[round(g, 4) if isinstance(g, (int, float)) else g for g in got]}.")
@@ -251,9 +251,9 @@ def check_param_count(fn):
     for v, e, n_layer, b in ((28, 16, 1, 8), (28, 32, 2, 16), (50, 8, 3, 4), (10, 24, 4, 32)):
         want = count_params(GPTConfig(vocab_size=v, n_embd=e, n_layer=n_layer, n_head=1,
                                       block_size=b))
-        got, err = _run(fn, v, e, n_layer, b)
+        got, err = run_answer(fn, v, e, n_layer, b)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         if got == want:
             continue
         if got == want + v * e:
@@ -261,8 +261,8 @@ def check_param_count(fn):
         else:
             hint = (f"for vocab_size={v}, n_embd={e}, n_layer={n_layer}, block_size={b} expected "
                     f"{want}, got {got!r}. Each layer has 4·n_embd² (attention) + 8·n_embd² (MLP).")
-        return _verdict(False, "", hint)
-    return _verdict(True, "vocab·n_embd + block_size·n_embd + 12·n_layer·n_embd², for any shape.", "")
+        return verdict(False, "", hint)
+    return verdict(True, "vocab·n_embd + block_size·n_embd + 12·n_layer·n_embd², for any shape.", "")
 
 
 def check_lr_schedule(fn):
@@ -271,13 +271,13 @@ def check_lr_schedule(fn):
         return False
     for step, n, lr in ((0, 100, 0.01), (50, 100, 0.01), (99, 100, 0.01), (3, 4, 0.5)):
         want = lr * (1 - step / n)
-        got, err = _run(fn, step, n, lr)
+        got, err = run_answer(fn, step, n, lr)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         if not _close(got, want, 1e-9):
-            return _verdict(False, "", f"at step {step} of {n} with learning rate {lr} "
+            return verdict(False, "", f"at step {step} of {n} with learning rate {lr} "
                             f"expected {want:.6g}, got {got!r}.")
-    return _verdict(True, "lr · (1 − step/num_steps): full speed first, gentle at the end.", "")
+    return verdict(True, "lr · (1 − step/num_steps): full speed first, gentle at the end.", "")
 
 
 def check_adam_update(fn):
@@ -290,11 +290,11 @@ def check_adam_update(fn):
         m2, v2 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
         want = (p - lr * (m2 / (1 - b1 ** t)) / ((v2 / (1 - b2 ** t)) ** 0.5 + eps), m2, v2)
         no_bias = p - lr * m2 / (v2 ** 0.5 + eps)
-        got, err = _run(fn, p, g, m, v, t, lr)
+        got, err = run_answer(fn, p, g, m, v, t, lr)
         if err:
-            return _verdict(False, "", err)
+            return verdict(False, "", err)
         if not (isinstance(got, (list, tuple)) and len(got) == 3):
-            return _verdict(False, "", f"return a tuple (p, m, v), got {got!r}.")
+            return verdict(False, "", f"return a tuple (p, m, v), got {got!r}.")
         if all(_close(a, b, 1e-9) for a, b in zip(got, want)):
             continue
         if _close(got[0], no_bias, 1e-9) and not _close(no_bias, want[0], 1e-9):
@@ -302,8 +302,8 @@ def check_adam_update(fn):
         else:
             hint = (f"for p={p}, g={g}, m={m}, v={v}, t={t}, lr={lr} expected "
                     f"{tuple(round(x, 6) for x in want)}, got {got!r}.")
-        return _verdict(False, "", hint)
-    return _verdict(True, "That is Adam with bias correction, as microgpt.optim does it.", "")
+        return verdict(False, "", hint)
+    return verdict(True, "That is Adam with bias correction, as microgpt.optim does it.", "")
 
 
 def check_temperature_probs(fn):
@@ -315,14 +315,14 @@ def check_temperature_probs(fn):
         scaled = [x / t for x in logits]
         exps = [math.exp(x - max(scaled)) for x in scaled]
         want = [e / sum(exps) for e in exps]
-        got, err = _run(fn, logits, t)
+        got, err = run_answer(fn, logits, t)
         if err:
-            return _verdict(False, "", f"on {logits} at T={t}: {err}")
+            return verdict(False, "", f"on {logits} at T={t}: {err}")
         if (not isinstance(got, (list, tuple)) or len(got) != len(want)
                 or not all(_close(g, w, 1e-9) for g, w in zip(got, want))):
-            return _verdict(False, "", f"for logits {logits} at temperature {t} expected "
+            return verdict(False, "", f"for logits {logits} at temperature {t} expected "
                             f"{[round(w, 4) for w in want]}, got {got!r}.")
-    return _verdict(True, "Low T sharpens the distribution, high T flattens it.", "")
+    return verdict(True, "Low T sharpens the distribution, high T flattens it.", "")
 
 
 def check_greedy_name(fn, model, tok):
@@ -338,9 +338,9 @@ def check_greedy_name(fn, model, tok):
             break
         ids.append(token)
     want = tok.decode(ids)
-    got, err = _run(fn, model, tok)
+    got, err = run_answer(fn, model, tok)
     if err:
-        return _verdict(False, "", err)
-    return _verdict(got == want, f"the greedy name is {want!r}: always the same, no surprises.",
+        return verdict(False, "", err)
+    return verdict(got == want, f"the greedy name is {want!r}: always the same, no surprises.",
                     f"expected {want!r}, got {got!r}. Start from tok.bos at position 0 and "
                     "stop at tok.eos or after block_size tokens.")

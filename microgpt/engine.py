@@ -1,7 +1,8 @@
 """Scalar autograd: the `Value` class and the two fused nodes the hot paths use.
 
-Owns: `Value` (+ - * / **, negation, exp, log, relu, backward), `vsum` (an n-ary sum as one
-node) and `dot` (a dot product as one node). Each node keeps its children in a tuple (a set
+Owns: `Value` (+ - * / **, negation, exp, log, relu, backward), `topo_order` (the walk that
+backward follows, shared with the tensor engine), `vsum` (an n-ary sum as one node) and
+`dot` (a dot product as one node). Each node keeps its children in a tuple (a set
 would make the order of gradient accumulation, and so the last bits, vary from run to run)
 and the local derivative of itself with respect to each child; `backward()` multiplies
 them along the graph in reverse topological order.
@@ -85,24 +86,8 @@ class Value:
 
     # ---- backpropagation ----------------------------------------------------------------
     def topo_order(self):
-        """The nodes below `self` that have children, each after all of its children.
-
-        Leaves (parameters, inputs, constants) are left out: they have nothing to pass a
-        gradient on to. Iterative, so graphs of any depth work without RecursionError.
-        """
-        topo, visited = [], {self}
-        stack = [(self, iter(self._children))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child._children and child not in visited:
-                    visited.add(child)
-                    stack.append((child, iter(child._children)))
-                    break
-            else:
-                stack.pop()
-                topo.append(node)
-        return topo
+        """The nodes below `self` that have children, each after all of its children."""
+        return topo_order(self)
 
     def backward(self):
         """Add d(self)/d(node) into `node.grad` for every node below `self`."""
@@ -111,6 +96,28 @@ class Value:
             g = node.grad
             for child, local in zip(node._children, node._local_grads):
                 child.grad += local * g
+
+
+def topo_order(root):
+    """The nodes below `root` that have children, each after all of its children.
+
+    Works for any node with a `_children` tuple (the tensor engine uses it too). Leaves
+    (parameters, inputs, constants) are left out: they have nothing to pass a gradient on
+    to. Iterative, so graphs of any depth work without RecursionError.
+    """
+    topo, visited = [], {root}
+    stack = [(root, iter(root._children))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child._children and child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._children)))
+                break
+        else:
+            stack.pop()
+            topo.append(node)
+    return topo
 
 
 def vsum(values):

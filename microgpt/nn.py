@@ -9,7 +9,7 @@ legacy mode uses `fused=False` to reproduce the seed's transcript.
 
 Imports: engine.
 """
-from .engine import Value, dot, vsum
+from .engine import dot, vsum
 
 RMSNORM_EPS = 1e-5
 

@@ -11,9 +11,12 @@ Broadcasting: when an op stretched an operand (a (C,) bias added to (B, T, C), s
 gradient flowing back has the stretched shape; `unbroadcast` sums it back down to the
 operand's own shape, because every stretched copy contributed to the output.
 
-Imports: nothing of ours (NumPy at the top: nothing in the scalar core imports this).
+Imports: engine (its `topo_order` walk); NumPy at the top: nothing in the scalar core
+imports this module.
 """
 import numpy as np
+
+from .engine import topo_order
 
 
 def unbroadcast(grad, shape):
@@ -213,19 +216,7 @@ class Tensor:
     # ---- backpropagation -----------------------------------------------------------------------
     def topo_order(self):
         """The nodes below `self` that have children, each after its children (iterative)."""
-        topo, visited = [], {id(self)}
-        stack = [(self, iter(self._children))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child._children and id(child) not in visited:
-                    visited.add(id(child))
-                    stack.append((child, iter(child._children)))
-                    break
-            else:
-                stack.pop()
-                topo.append(node)
-        return topo
+        return topo_order(self)
 
     def backward(self):
         """Fill `.grad` of every tensor below `self` with d(self)/d(tensor); self is a scalar."""

@@ -24,8 +24,8 @@ def boom(*args):
 
 
 def test_verdict_prints_and_returns(capsys):
-    assert checks._verdict(True, "well done", "hint") is True
-    assert checks._verdict(0, "well done", "try again") is False
+    assert checks.verdict(True, "well done", "hint") is True
+    assert checks.verdict(0, "well done", "try again") is False
     assert capsys.readouterr().out == "✅ Correct! well done\n❌ Not yet: try again\n"
 
 

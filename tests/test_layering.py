@@ -24,10 +24,10 @@ ALLOWED = {
     "session": {"model", "optim", "sample", "tokenizer", "train"},
     "widgets": {"session", "viz", "sample", "data", "model", "tokenizer"},
     "checks": {"engine", "nn", "model"},
-    "tensor": set(),
+    "tensor": {"engine"},
     "tensor_gpt": {"tensor", "model"},
     "tensor_train": {"tensor_gpt", "model", "tokenizer"},
-    "checks_efficiency": {"tensor", "tensor_gpt"},
+    "checks_efficiency": {"tensor", "tensor_gpt", "checks"},
     "__main__": {"train", "sample", "data", "tokenizer", "model", "checkpoint"},
     "__init__": None,           # the package front door may re-export anything
 }
