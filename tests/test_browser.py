@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_driver import CHROMIUM, CHROMIUM_ARGS, LabPage, LabServer
+from lab_page import CHROMIUM, CHROMIUM_ARGS, LabPage
+from lab_server import LabServer
 
 pytestmark = pytest.mark.browser
 

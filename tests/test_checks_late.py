@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from microgpt import checks
+from microgpt import checks_gpt as checks
 from microgpt.model import GPT, GPTConfig
 from microgpt.nn import linear
 from microgpt.tokenizer import CharTokenizer

@@ -24,6 +24,7 @@ ALLOWED = {
     "session": {"model", "optim", "sample", "tokenizer", "train"},
     "widgets": {"session", "viz", "sample", "data", "model", "tokenizer"},
     "checks": {"engine", "nn", "model"},
+    "checks_gpt": {"checks", "engine", "model"},
     "tensor": {"engine"},
     "tensor_gpt": {"tensor", "model"},
     "tensor_train": {"tensor_gpt", "model", "tokenizer"},
