@@ -36,10 +36,3 @@ class Adam:
             v_hat = v[i] / c2
             p.data -= lr * m_hat / (v_hat ** 0.5 + eps)
             p.grad = 0.0
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = 0.0
-
-    def state(self):
-        return {"t": self.t, "m": list(self.m), "v": list(self.v)}

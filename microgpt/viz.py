@@ -8,7 +8,7 @@ Imports: engine, graph. matplotlib is imported inside the functions that draw, s
 `import microgpt` does not need it.
 """
 from .engine import Value
-from .graph import GraphSVG, draw_graph, graph_nodes  # noqa: F401  (re-exported)
+from .graph import draw_graph, graph_nodes  # noqa: F401  (re-exported)
 
 
 # ---- plots ------------------------------------------------------------------------------
