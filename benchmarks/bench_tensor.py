@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from microgpt import GPT, CharTokenizer, GPTConfig, load_names, train  # noqa: E402
-from microgpt.tensor_gpt import TensorGPT  # noqa: E402
-from microgpt.tensor_train import train_tensor  # noqa: E402
+from microgpt.tensor.model import TensorGPT  # noqa: E402
+from microgpt.tensor.train import train_tensor  # noqa: E402
 
 
 def per_step(run, steps, warmup=3):
@@ -43,7 +43,7 @@ def torch_step_time(cfg, docs, tok, batch_size, steps, dtype_name):
     import torch
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     dtype = getattr(torch, dtype_name)
-    weights = TensorGPT.init(cfg, random.Random(42)).weights()
+    weights = TensorGPT(cfg, random.Random(42)).weights()
     params = {n: torch.tensor(w, dtype=dtype, requires_grad=True) for n, w in weights.items()}
     opt = torch.optim.Adam(params.values(), lr=0.01, betas=(0.9, 0.95), eps=1e-8)
     C, H, D = cfg.n_embd, cfg.n_head, cfg.head_dim
@@ -58,7 +58,8 @@ def torch_step_time(cfg, docs, tok, batch_size, steps, dtype_name):
         wts = torch.zeros(B, T, dtype=dtype)
         for b, t in enumerate(token_lists):
             n = len(t) - 1
-            inp[b, :n], tgt[b, :n], wts[b, :n] = torch.tensor(t[:-1]), torch.tensor(t[1:]), 1 / (n * B)
+            inp[b, :n], tgt[b, :n] = torch.tensor(t[:-1]), torch.tensor(t[1:])
+            wts[b, :n] = 1 / (n * B)
         x = params["wte"][inp] + params["wpe"][:T]
         mask = torch.ones(T, T, dtype=torch.bool).tril()
         for li in range(cfg.n_layer):
@@ -108,8 +109,9 @@ def main():
     rows = {}
     for dtype in ("float64", "float32"):
         for batch in (1, 32):
-            tmodel = TensorGPT.init(cfg, random.Random(42), np.dtype(dtype))
-            t = per_step(lambda n: train_tensor(tmodel, docs, tok, n, 0.01, batch), args.steps)
+            tmodel = TensorGPT(cfg, random.Random(42), dtype=np.dtype(dtype))
+            t = per_step(lambda n, m=tmodel, b=batch: train_tensor(m, docs, tok, n, 0.01, b),
+                         args.steps)
             rows[("tensor", dtype, batch)] = t
             print(f"{'tensor engine ' + dtype:38s} batch {batch:2d}: {t * 1e3:8.2f} ms/step "
                   f"{t / batch * 1e3:8.3f} ms/doc   {scalar / (t / batch):7.0f}x scalar per doc")

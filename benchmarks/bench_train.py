@@ -56,8 +56,8 @@ def main():
                 sys.exit("error: --legacy-backward no longer reproduces the seed transcript")
             best = min(best or (s, rss), (s, rss))
         rows.append((label, *best))
-    print(f"demo: 100 steps, n_embd 16, n_layer 1, n_head 4, block_size 8 (Python {sys.version.split()[0]},"
-          f" {os.cpu_count()} cores)")
+    print("demo: 100 steps, n_embd 16, n_layer 1, n_head 4, block_size 8 "
+          f"(Python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     print(f"{'run':<46} {'seconds':>8} {'steps/s':>8} {'peak RSS':>9} {'vs seed':>8}")
     base = rows[0][1] if not args.skip_seed else None
     for label, s, rss in rows:

@@ -6,6 +6,8 @@ The public API (see README.md):
 
 Only the standard library is needed here; `viz` and `widgets` import matplotlib, graphviz
 and ipywidgets inside their functions.
+
+Imports: checkpoint, data, engine, model, optim, sample, tokenizer, train.
 """
 from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from .data import DataError, load_names, split_names

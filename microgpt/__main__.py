@@ -3,10 +3,9 @@
 Owns: argument parsing and validation, the seed's output format, and turning every user
 mistake into a one-line `error: ...` message with exit status 2 (never a traceback).
 
-Imports: train, sample, data, tokenizer, model, checkpoint.
+Imports: train, sample, data, tokenizer, model, checkpoint, validate.
 """
 import argparse
-import math
 import random
 import sys
 
@@ -16,6 +15,7 @@ from .model import GPT, GPTConfig, check_shape
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import train
+from .validate import arg_type, positive_number, whole_number
 
 
 class UsageError(Exception):
@@ -27,47 +27,33 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see python -m microgpt --help)")
 
 
-def _positive_float(name):
-    def parse(text):
-        try:
-            x = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not (math.isfinite(x) and x > 0):
-            raise argparse.ArgumentTypeError(f"{name} must be a positive finite number, got {text}")
-        return x
-    return parse
+def _whole(name, low):
+    return arg_type(whole_number, name, low=low)
 
 
-def _int_at_least(name, low):
-    def parse(text):
-        try:
-            x = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if x < low:
-            raise argparse.ArgumentTypeError(f"{name} must be at least {low}, got {x}")
-        return x
-    return parse
+def _positive(name):
+    return arg_type(positive_number, name)
 
 
 def build_parser():
-    p = _Parser(prog="python -m microgpt", description="Train a tiny GPT on names and sample from it.")
-    p.add_argument("--n_embd", type=_int_at_least("--n_embd", 1), default=16, help="embedding width")
-    p.add_argument("--n_layer", type=_int_at_least("--n_layer", 1), default=1, help="transformer blocks")
-    p.add_argument("--n_head", type=_int_at_least("--n_head", 1), default=4, help="attention heads")
-    p.add_argument("--block_size", type=_int_at_least("--block_size", 2), default=8,
+    p = _Parser(prog="python -m microgpt",
+                description="Train a tiny GPT on names and sample from it.")
+    p.add_argument("--n_embd", type=_whole("--n_embd", 1), default=16, help="embedding width")
+    p.add_argument("--n_layer", type=_whole("--n_layer", 1), default=1,
+                   help="transformer blocks")
+    p.add_argument("--n_head", type=_whole("--n_head", 1), default=4, help="attention heads")
+    p.add_argument("--block_size", type=_whole("--block_size", 2), default=8,
                    help="longest token list (with <BOS> and <EOS>)")
-    p.add_argument("--num_steps", type=_int_at_least("--num_steps", 1), default=100,
+    p.add_argument("--num_steps", type=_whole("--num_steps", 1), default=100,
                    help="training steps, one document each")
-    p.add_argument("--learning_rate", type=_positive_float("--learning_rate"), default=0.01)
+    p.add_argument("--learning_rate", type=_positive("--learning_rate"), default=0.01)
     p.add_argument("--seed", type=int, default=42, help="seed of the one random stream")
     p.add_argument("--legacy-backward", dest="legacy_backward", action="store_true",
                    help="the seed's gradients (backward once per position): reproduces its demo")
     p.add_argument("--data", metavar="PATH", default=None,
                    help="names file (default: $MICROGPT_DATA, data/names.txt, else download)")
-    p.add_argument("--temperature", type=_positive_float("--temperature"), default=1.0)
-    p.add_argument("--num_samples", type=_int_at_least("--num_samples", 0), default=5)
+    p.add_argument("--temperature", type=_positive("--temperature"), default=1.0)
+    p.add_argument("--num_samples", type=_whole("--num_samples", 0), default=5)
     p.add_argument("--save", metavar="PATH", default=None, help="write a checkpoint (JSON) here")
     return p
 

@@ -64,7 +64,8 @@ def load_checkpoint(path, tokenizer=None):
         cfg = GPTConfig(**doc["config"])
         tok = CharTokenizer.from_vocab(doc["vocab"])
         if tok.vocab_size != cfg.vocab_size:
-            raise ValueError(f"vocabulary of {tok.vocab_size} tokens for a model of {cfg.vocab_size}")
+            raise ValueError(f"vocabulary of {tok.vocab_size} tokens for a model of "
+                             f"{cfg.vocab_size}")
         model = GPT.from_weights(cfg, doc["weights"])
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{path} is a damaged checkpoint: {e}") from None

@@ -60,7 +60,8 @@ def download_names(dest, url=NAMES_URL, timeout=30):
             payload = r.read()
     except OSError as e:
         raise DataError(f"could not download names.txt ({getattr(e, 'reason', e)}); download "
-                        f"it from {url} and put it at {dest}, or set {ENV_VAR} to its path") from None
+                        f"it from {url} and put it at {dest}, or set {ENV_VAR} to its path"
+                        ) from None
     digest = hashlib.sha256(payload).hexdigest()
     if digest != NAMES_SHA256:
         raise DataError(f"the downloaded names.txt has SHA-256 {digest[:12]}…, expected "

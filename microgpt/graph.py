@@ -7,6 +7,7 @@ Owns: `graph_nodes` (the deterministic node/edge list of a `Value`'s graph), `dr
 Imports: nothing of ours (it reads any object with `data`, `grad`, `_children`, `_op`).
 graphviz is imported inside the function that uses it.
 """
+import re
 import shutil
 from xml.sax.saxutils import escape
 
@@ -71,11 +72,16 @@ class GraphSVG:
         return f"<computation graph drawn by {self.engine}>"
 
 
-def draw_graph(value, *, max_nodes=250, rankdir="LR", engine="auto"):
+MAX_WIDTH = 800     # px: narrower than a notebook's output area on a laptop screen
+
+
+def draw_graph(value, *, max_nodes=250, rankdir="LR", engine="auto", max_width=MAX_WIDTH):
     """Draw the graph below `value`: a box per Value (label, data, grad), ops in between.
 
     engine: "auto" (Graphviz if it works, else the fallback), "graphviz" or "fallback".
-    Returns a `GraphSVG`; as the last expression of a cell it shows as a picture.
+    A picture wider than `max_width` pixels is scaled down to it (the text with it), so
+    no graph is wider than the page. Returns a `GraphSVG`; as the last expression of a
+    cell it shows as a picture.
     """
     if engine not in ("auto", "graphviz", "fallback"):
         raise ValueError(f"engine must be 'auto', 'graphviz' or 'fallback', got {engine!r}")
@@ -88,12 +94,28 @@ def draw_graph(value, *, max_nodes=250, rankdir="LR", engine="auto"):
                          f"draw a smaller expression or pass max_nodes={len(nodes)}")
     if engine in ("auto", "graphviz"):
         try:
-            return _graphviz_svg(nodes, edges, rankdir)
+            return _fit(_graphviz_svg(nodes, edges, rankdir), max_width)
         except Exception as exc:        # no Python package, no `dot`, or `dot` failed
             if engine == "graphviz":
                 raise RuntimeError(f"Graphviz could not draw the graph: {exc}") from exc
         print(INSTALL_HINT)
-    return GraphSVG(_fallback_svg(nodes, edges, rankdir), "fallback")
+    return _fit(GraphSVG(_fallback_svg(nodes, edges, rankdir), "fallback"), max_width)
+
+
+_SIZE = re.compile(r'<svg([^>]*?) width="([\d.]+)(pt|px)?" height="([\d.]+)(pt|px)?"')
+
+
+def _fit(picture, max_width):
+    """Scale the SVG's displayed size down to at most `max_width` px (its viewBox stays)."""
+    m = _SIZE.search(picture.svg)
+    if m is None:
+        return picture
+    to_px = 4 / 3 if m.group(3) == "pt" else 1.0
+    w, h = float(m.group(2)) * to_px, float(m.group(4)) * to_px
+    scale = min(1.0, max_width / w)
+    size = f'<svg{m.group(1)} width="{w * scale:.0f}px" height="{h * scale:.0f}px"'
+    picture.svg = picture.svg[:m.start()] + size + picture.svg[m.end():]
+    return picture
 
 
 def _box_lines(node):
@@ -108,7 +130,7 @@ def _record_escape(text):
 
 
 def _graphviz_svg(nodes, edges, rankdir):
-    import graphviz     # heavy and optional: only here
+    import graphviz  # heavy and optional: only here
     if shutil.which("dot") is None:
         raise RuntimeError("the `dot` executable is not on PATH")
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
@@ -117,7 +139,9 @@ def _graphviz_svg(nodes, edges, rankdir):
             g.node(n["id"], label=n["op"], shape="circle", width="0.4", fixedsize="false")
         else:
             fields = " | ".join(_record_escape(s) for s in _box_lines(n))
-            g.node(n["id"], label="{ " + fields + " }" if rankdir == "LR" else fields,
+            # a record's fields run across the rank direction; braces turn them, so the
+            # three lines of a box stack vertically whichever way the graph runs
+            g.node(n["id"], label=fields if rankdir == "LR" else "{ " + fields + " }",
                    shape="record")
     for a, b in edges:
         g.edge(a, b)
@@ -145,14 +169,18 @@ def _fallback_svg(nodes, edges, rankdir):
         step_col, step_row = 80, 150
 
     def centre(node_id):
-        col, row = pos[node_id]
-        a, b = pad + box_w / 2 + col * step_col, pad + box_h / 2 + row * step_row
-        return (a, b) if rankdir == "LR" else (b, a)
+        col, row = pos[node_id]         # col: depth (across in LR, down in TB); row: slot
+        if rankdir == "LR":
+            return pad + box_w / 2 + col * step_col, pad + box_h / 2 + row * step_row
+        return pad + box_w / 2 + row * step_row, pad + box_h / 2 + col * step_col
 
     n_cols, n_rows = max(layer.values()) + 1, max(slots.values())
-    w, h = 2 * pad + box_w + (n_cols - 1) * step_col, 2 * pad + box_h + (n_rows - 1) * step_row
-    if rankdir == "TB":
-        w, h = h, w
+    if rankdir == "LR":
+        w = 2 * pad + box_w + (n_cols - 1) * step_col
+        h = 2 * pad + box_h + (n_rows - 1) * step_row
+    else:
+        w = 2 * pad + box_w + (n_rows - 1) * step_row
+        h = 2 * pad + box_h + (n_cols - 1) * step_col
     kind = {n["id"]: n["kind"] for n in nodes}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
            f'viewBox="0 0 {w:.0f} {h:.0f}" font-family="sans-serif" font-size="11">',

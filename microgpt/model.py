@@ -6,12 +6,13 @@ Architecture as in the seed: token + position embedding; per layer RMSNorm → c
 multi-head attention → residual, RMSNorm → MLP with squared ReLU → residual; the output
 head is tied to `wte`; no biases, no final norm.
 
-Imports: engine, nn.
+Imports: engine, nn, validate.
 """
 from dataclasses import asdict, dataclass
 
 from .engine import Value, vsum
 from .nn import attention_head, cross_entropy, linear, rmsnorm
+from .validate import whole_number
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class GPTConfig:
     block_size: int = 8
 
     def __post_init__(self):
+        for name in ("vocab_size", "n_embd", "n_layer", "n_head", "block_size"):
+            # stored as a plain int (a NumPy integer would not survive a JSON checkpoint)
+            object.__setattr__(self, name, whole_number(name, getattr(self, name)))
         check_shape(self.n_embd, self.n_layer, self.n_head, self.block_size, self.vocab_size)
 
     @property
@@ -40,12 +44,8 @@ def check_shape(n_embd, n_layer, n_head, block_size, vocab_size=None):
     sizes = dict(vocab_size=vocab_size, n_embd=n_embd, n_layer=n_layer, n_head=n_head,
                  block_size=block_size)
     for name, value in sizes.items():
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be a whole number, got {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+        if value is not None:
+            whole_number(name, value)
     if vocab_size is not None and vocab_size < 3:
         raise ValueError(f"vocab_size must be at least 3 (<BOS>, <EOS> and one character), "
                          f"got {vocab_size}")
@@ -81,8 +81,26 @@ def count_params(cfg):
     return sum(rows * cols for _, rows, cols, _ in param_shapes(cfg))
 
 
+def init_weights(config, rng):
+    """Fresh weights {name: rows of floats}: one rng.gauss(0, std) per entry, row by row,
+    in state_dict order — also where std is 0, so the random stream (and the seed's
+    transcript) does not depend on the init. The tensor GPT draws through this too."""
+    return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
+            for name, rows, cols, std in param_shapes(config)}
+
+
+def new_weights(config, rng, weights):
+    """The weights a model is built from: drawn from `rng`, or `weights` as given."""
+    if not isinstance(config, GPTConfig):
+        raise ValueError("a GPT needs a GPTConfig, e.g. GPT(GPTConfig(vocab_size=28), rng)")
+    if (rng is None) == (weights is None):
+        raise ValueError("give a GPT either rng (a random.Random, for fresh weights) or "
+                         "weights ({name: rows of floats}), not both")
+    return init_weights(config, rng) if weights is None else weights
+
+
 class GPT:
-    """A GPT on scalar `Value`s.
+    """A GPT on scalar `Value`s: fresh from `GPT(config, rng)`, or `GPT.from_weights`.
 
     >>> import random
     >>> model = GPT(GPTConfig(vocab_size=28), random.Random(42))
@@ -90,30 +108,21 @@ class GPT:
     3648
     """
 
-    def __init__(self, config, rng):
-        if not isinstance(config, GPTConfig):
-            raise ValueError("GPT needs a GPTConfig, e.g. GPT(GPTConfig(vocab_size=28), rng)")
+    def __init__(self, config, rng=None, weights=None):
+        weights = new_weights(config, rng, weights)
         self.config = config
-        # one gauss draw per entry, row by row, in state_dict order — also where std is 0,
-        # so the random stream (and the seed's transcript) does not depend on the init
-        self.state_dict = {
-            name: [[Value(rng.gauss(0, std)) for _ in range(cols)] for _ in range(rows)]
-            for name, rows, cols, std in param_shapes(config)
-        }
-
-    @classmethod
-    def from_weights(cls, config, weights):
-        """A GPT whose state_dict holds the given floats ({name: rows of floats})."""
-        model = cls.__new__(cls)
-        model.config = config
-        model.state_dict = {}
+        self.state_dict = {}
         for name, rows, cols, _ in param_shapes(config):
             matrix = weights.get(name)
             if (not isinstance(matrix, list) or len(matrix) != rows
                     or any(not isinstance(r, list) or len(r) != cols for r in matrix)):
                 raise ValueError(f"weights for {name!r} must be {rows} rows of {cols} numbers")
-            model.state_dict[name] = [[Value(float(x)) for x in row] for row in matrix]
-        return model
+            self.state_dict[name] = [[Value(float(x)) for x in row] for row in matrix]
+
+    @classmethod
+    def from_weights(cls, config, weights):
+        """A GPT whose state_dict holds the given floats ({name: rows of floats})."""
+        return cls(config, weights=weights)
 
     def parameters(self):
         return [p for matrix in self.state_dict.values() for row in matrix for p in row]
@@ -130,7 +139,7 @@ class GPT:
         """A fresh key/value cache: per layer, a list of keys and a list of values."""
         return [[] for _ in range(self.config.n_layer)], [[] for _ in range(self.config.n_layer)]
 
-    def forward(self, token_id, pos_id, keys, values, fused=True, attn_record=None):
+    def forward(self, token_id, pos_id, keys, values, attn_record=None):
         """Logits [vocab_size] for the next token after `token_id` at position `pos_id`.
 
         keys, values: the cache from `empty_cache()`; this call appends this position's
@@ -139,37 +148,45 @@ class GPT:
         """
         cfg, sd = self.config, self.state_dict
         if not 0 <= token_id < cfg.vocab_size:
-            raise ValueError(f"token {token_id} is outside the vocabulary (0..{cfg.vocab_size - 1})")
+            raise ValueError(f"token {token_id} is outside the vocabulary "
+                             f"(0..{cfg.vocab_size - 1})")
         if not 0 <= pos_id < cfg.block_size:
             raise ValueError(f"position {pos_id} is beyond block_size {cfg.block_size}")
         x = [t + p for t, p in zip(sd["wte"][token_id], sd["wpe"][pos_id])]   # [n_embd]
-        hd = cfg.head_dim
-        for li in range(cfg.n_layer):
-            x_residual = x
-            x = rmsnorm(x, fused)
-            q = linear(x, sd[f"layer{li}.attn_wq"], fused)                      # [n_embd]
-            keys[li].append(linear(x, sd[f"layer{li}.attn_wk"], fused))
-            values[li].append(linear(x, sd[f"layer{li}.attn_wv"], fused))
-            x_attn, layer_weights = [], []
-            for h in range(cfg.n_head):
-                s = slice(h * hd, (h + 1) * hd)
-                out, w = attention_head(q[s], [k[s] for k in keys[li]],
-                                        [v[s] for v in values[li]], fused)
-                x_attn.extend(out)
-                layer_weights.append([wi.data for wi in w])
-            if attn_record is not None:
-                attn_record.append(layer_weights)
-            x = linear(x_attn, sd[f"layer{li}.attn_wo"], fused)
-            x = [a + b for a, b in zip(x, x_residual)]
-            x_residual = x
-            x = rmsnorm(x, fused)
-            x = linear(x, sd[f"layer{li}.mlp_fc1"], fused)                     # [4*n_embd]
-            x = [xi.relu() ** 2 for xi in x]
-            x = linear(x, sd[f"layer{li}.mlp_fc2"], fused)                     # [n_embd]
-            x = [a + b for a, b in zip(x, x_residual)]
-        return linear(x, sd["wte"], fused)          # tied output head: [vocab_size]
+        for layer in range(cfg.n_layer):
+            a = self.attention(rmsnorm(x), layer, keys[layer], values[layer], attn_record)
+            x = [ai + xi for ai, xi in zip(a, x)]                              # residual
+            m = self.mlp(rmsnorm(x), layer)
+            x = [mi + xi for mi, xi in zip(m, x)]                              # residual
+        return linear(x, sd["wte"])                    # tied head: [vocab_size] logits
 
-    def position_losses(self, tokens, fused=True):
+    def attention(self, x, layer, keys, values, attn_record=None):
+        """Causal multi-head self-attention of one (normalised) position: [n_embd] out.
+
+        keys, values: this layer's cache, appended to here. Head h uses channels
+        h*head_dim … (h+1)*head_dim − 1 of q, k and v: its own slice, no shared weights.
+        """
+        sd, hd = self.state_dict, self.config.head_dim
+        q = linear(x, sd[f"layer{layer}.attn_wq"])                             # [n_embd]
+        keys.append(linear(x, sd[f"layer{layer}.attn_wk"]))
+        values.append(linear(x, sd[f"layer{layer}.attn_wv"]))
+        out, head_weights = [], []
+        for h in range(self.config.n_head):
+            s = slice(h * hd, (h + 1) * hd)
+            head_out, w = attention_head(q[s], [k[s] for k in keys], [v[s] for v in values])
+            out.extend(head_out)
+            head_weights.append([wi.data for wi in w])
+        if attn_record is not None:
+            attn_record.append(head_weights)
+        return linear(out, sd[f"layer{layer}.attn_wo"])                       # [n_embd]
+
+    def mlp(self, x, layer):
+        """The feed-forward part of a block: [n_embd] → [4·n_embd], squared ReLU → [n_embd]."""
+        h = linear(x, self.state_dict[f"layer{layer}.mlp_fc1"])               # [4*n_embd]
+        h = [hi.relu() ** 2 for hi in h]
+        return linear(h, self.state_dict[f"layer{layer}.mlp_fc2"])            # [n_embd]
+
+    def position_losses(self, tokens):
         """The loss of each position of `tokens` (predicting tokens[i+1]): list of Value."""
         cfg = self.config
         if len(tokens) < 2:
@@ -178,11 +195,10 @@ class GPT:
             raise ValueError(f"{len(tokens)} tokens exceed block_size {cfg.block_size}; "
                              f"crop them to tokens[:{cfg.block_size}]")
         keys, values = self.empty_cache()
-        return [cross_entropy(self.forward(tokens[i], i, keys, values, fused), tokens[i + 1], fused)
+        return [cross_entropy(self.forward(tokens[i], i, keys, values), tokens[i + 1])
                 for i in range(len(tokens) - 1)]
 
-    def loss(self, tokens, fused=True):
+    def loss(self, tokens):
         """Mean cross-entropy over the positions of one token list: a `Value`."""
-        losses = self.position_losses(tokens, fused)
-        total = vsum(losses) if fused else sum(losses)
-        return total * (1.0 / len(losses))
+        losses = self.position_losses(tokens)
+        return vsum(losses) * (1.0 / len(losses))

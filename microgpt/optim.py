@@ -1,21 +1,31 @@
-"""Adam, duck-typed on anything with `.data` and `.grad` (scalar `Value`s here).
+"""Adam and the learning-rate schedule, duck-typed on anything with `.data` and `.grad`.
 
 Owns: the Adam update with bias correction, as in the seed (β1 0.9, β2 0.95, eps 1e-8),
-its moment buffers, its step count, and zeroing the gradients after each step.
+its moment buffers, its step count and zeroing the gradients after each step; and
+`lr_at`, the one learning-rate schedule every training loop uses (the seed's linear decay
+to 0, with an optional linear warm-up that the efficiency chapter introduces).
 
-Imports: nothing of ours.
+>>> [lr_at(k, 4, 0.01) for k in range(4)]
+[0.01, 0.0075, 0.005, 0.0025]
+
+Imports: validate.
 """
-import math
+from .validate import positive_number
+
+
+def lr_at(k, num_steps, learning_rate, warmup_steps=0):
+    """The learning rate of step k (0-based) of a run of `num_steps`: lr·(1 − k/num_steps),
+    times min(1, (k+1)/warmup_steps) during a warm-up if one is asked for."""
+    warm = min(1.0, (k + 1) / warmup_steps) if warmup_steps else 1.0
+    return learning_rate * warm * (1 - k / num_steps)
 
 
 class Adam:
     """Adam over a list of parameters; `step(lr)` updates them and zeroes their grads."""
 
     def __init__(self, params, lr=0.01, betas=(0.9, 0.95), eps=1e-8):
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
         self.params = list(params)
-        self.lr = lr
+        self.lr = positive_number("learning_rate", lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
         self.m = [0.0] * len(self.params)
@@ -36,3 +46,4 @@ class Adam:
             v_hat = v[i] / c2
             p.data -= lr * m_hat / (v_hat ** 0.5 + eps)
             p.grad = 0.0
+

@@ -6,7 +6,7 @@ interrupt: the kernel's stop button ends a run between two whole steps) and `Ste
 time estimate shown before a run, calibrated on this machine). Needs no widgets and no
 browser; `widgets` puts buttons on it.
 
-Imports: model, optim, sample, tokenizer, train.
+Imports: model, optim, sample, tokenizer, train, validate.
 """
 import random
 import signal
@@ -17,8 +17,8 @@ from .model import GPT, GPTConfig
 from .optim import Adam
 from .sample import generate
 from .tokenizer import CharTokenizer
-from .train import check_lr, evaluate, train_step
-
+from .train import evaluate, run_steps, train_step
+from .validate import positive_number, whole_number
 
 NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
 
@@ -100,9 +100,9 @@ class StepCost:
 class TrainingSession:
     """A GPT, its Adam optimizer and its training history, trained in chunks.
 
-    >>> s = TrainingSession(train_docs, val_docs, n_embd=16, n_head=4, block_size=8)
-    >>> s.train(100); s.train(100)        # the second call goes on where the first stopped
-    >>> len(s.losses), s.val[-1]          # 200 losses; (step, validation loss)
+    For example, `s = TrainingSession(train_docs, val_docs, n_embd=16, n_head=4)`, then
+    `s.train(100)` twice: the second call goes on where the first stopped, and afterwards
+    `s.losses` holds 200 losses and `s.val[-1]` the last (step, validation loss).
 
     Each `train(num_steps)` call decays the learning rate linearly to 0 over its own steps,
     as `microgpt.train.train` does. Stopping the kernel mid-run ends it after the current
@@ -113,7 +113,7 @@ class TrainingSession:
                  n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100):
         if not train_docs:
             raise ValueError("a training session needs at least one training document")
-        check_lr(learning_rate)
+        positive_number("learning_rate", learning_rate)
         self.tokenizer = tokenizer or CharTokenizer(list(train_docs) + list(val_docs or []))
         self.config = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=n_embd,
                                 n_head=n_head, n_layer=n_layer, block_size=block_size)
@@ -135,28 +135,27 @@ class TrainingSession:
 
     def train(self, num_steps, *, val_every=None, callback=None):
         """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss)."""
-        if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
-            raise ValueError(f"num_steps must be a whole number of at least 1, got {num_steps!r}")
+        num_steps = whole_number("num_steps", num_steps)
         val_every = val_every or max(num_steps // NUM_EVALS, 1)
-        block_size, docs = self.config.block_size, self.train_docs
-        done = 0
+
+        def record(k, n, loss):
+            self.steps.append(self.optimizer.t)
+            self.losses.append(loss)
+            if k % val_every == 0 or k == n:
+                self.validate()
+            if callback is not None:
+                callback(k, n, loss)
+
+        def step(batch, lr):
+            return train_step(self.model, self.optimizer, batch[0], lr)
+
         with _DeferredInterrupt() as stop:
-            for k in range(num_steps):
-                if stop.requested:
-                    break
-                tokens = self.tokenizer.encode_doc(docs[self.optimizer.t % len(docs)], block_size)
-                lr = self.learning_rate * (1 - k / num_steps)
-                loss = train_step(self.model, self.optimizer, tokens, lr)
-                self.steps.append(self.optimizer.t)
-                self.losses.append(loss)
-                done += 1
-                if (k + 1) % val_every == 0 or k + 1 == num_steps:
-                    self.validate()
-                if callback is not None:
-                    callback(k + 1, num_steps, loss)
+            losses = run_steps(self.model, self.optimizer, self.train_docs, self.tokenizer,
+                               num_steps, self.learning_rate, step, callback=record,
+                               should_stop=lambda: stop.requested)
             self.interrupted = stop.requested
         assert len(self.losses) == len(self.steps) == self.optimizer.t
-        return done
+        return len(losses)
 
     def samples(self, n=8, seed=0, temperature=1.0):
         rng = random.Random(seed)

@@ -64,7 +64,8 @@ class CharTokenizer:
         out = []
         for i in ids:
             if not (isinstance(i, int) and 0 <= i < self.vocab_size):
-                raise ValueError(f"token id {i!r} is outside the vocabulary (0..{self.vocab_size - 1})")
+                raise ValueError(f"token id {i!r} is outside the vocabulary "
+                                 f"(0..{self.vocab_size - 1})")
             if i > 1:
                 out.append(self.itos[i])
         return "".join(out)

@@ -1,79 +1,78 @@
-"""Training: one step on one document, the loop over steps, and evaluation.
+"""Training: one step, the one loop over steps, evaluation, and the baseline to beat.
 
-Owns: `train_step` (exact gradients — one backward over the document's mean loss — or,
-with `legacy_backward`, the seed's one backward per position), `train` (step k trains on
-docs[k % len(docs)] with the learning rate decayed linearly to 0, as in the seed) and
-`evaluate` (mean loss over documents, no update).
+Owns: `train_step` (forward, one backward over the document's mean loss, an Adam update),
+`run_steps` (the loop every trainer shares — the scalar `train`, the training panel's
+session and the tensor engine: step k trains on the next documents in order, cycling, with
+the learning rate of `optim.lr_at`), `train`, `evaluate` (mean loss over documents, no
+update) and `bigram_baseline` (the counting model's loss, the line later chapters beat).
+`train(..., legacy_backward=True)` swaps in the seed's step from `legacy`.
 
-Why legacy differs: `Value.backward()` adds into every node's `.grad` and never resets it.
-Calling it once per position makes the keys and values of earlier positions — shared by
-every later position's graph — push their whole accumulated gradient down again at every
-call, so `wte`, `wpe`, `attn_wk` and `attn_wv` get gradients several times too large.
-
-Imports: model, optim, tokenizer, nn.
+Imports: legacy, optim, validate.
 """
 import math
 
-from .nn import cross_entropy
-from .optim import Adam
+from .legacy import legacy_backward_step
+from .optim import Adam, lr_at
+from .validate import positive_number, whole_number
 
 
-def check_lr(learning_rate):
-    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float))
-            or not math.isfinite(learning_rate) or learning_rate <= 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
-
-
-def legacy_backward_step(model, tokens):
-    """The seed's gradient: backward() once per position. Returns the mean loss (float)."""
-    n = len(tokens) - 1
-    keys, values = model.empty_cache()
-    loss = 0.0
-    for pos in range(n):
-        logits = model.forward(tokens[pos], pos, keys, values, fused=False)
-        loss_t = cross_entropy(logits, tokens[pos + 1], fused=False) / n
-        loss_t.backward()
-        loss += loss_t.data
-    return loss
-
-
-def train_step(model, optimizer, tokens, lr, legacy_backward=False):
+def train_step(model, optimizer, tokens, lr):
     """Forward, backward and one Adam update on one token list; returns the loss (float)."""
-    if legacy_backward:
-        loss = legacy_backward_step(model, tokens)
-    else:
-        loss_value = model.loss(tokens)
-        loss_value.backward()
-        loss = loss_value.data
+    loss = model.loss(tokens)
+    loss.backward()
     optimizer.step(lr)          # also zeroes the gradients
-    return loss
+    return loss.data
+
+
+def run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step, *,
+              batch_size=1, warmup_steps=0, callback=None, should_stop=None):
+    """The training loop: `num_steps` calls of `step(batch, lr) -> loss`; returns the losses.
+
+    Step k (0-based) gets the next `batch_size` documents after the `optimizer.t * batch_size`
+    already seen (so a second call goes on where the first stopped), each as token ids
+    cropped to block_size, and the learning rate `lr_at(k, num_steps, learning_rate,
+    warmup_steps)`. `callback(k + 1, num_steps, loss)` runs after each step;
+    `should_stop()`, if given, is asked before each step and ends the run early.
+    """
+    num_steps = whole_number("num_steps", num_steps)
+    learning_rate = positive_number("learning_rate", learning_rate)
+    batch_size = whole_number("batch_size", batch_size)
+    if not docs:
+        raise ValueError("training needs at least one document")
+    block_size = model.config.block_size
+    first = optimizer.t * batch_size
+    losses = []
+    for k in range(num_steps):
+        if should_stop is not None and should_stop():
+            break
+        batch = [tokenizer.encode_doc(docs[(first + k * batch_size + i) % len(docs)], block_size)
+                 for i in range(batch_size)]
+        losses.append(step(batch, lr_at(k, num_steps, learning_rate, warmup_steps)))
+        if callback is not None:
+            callback(k + 1, num_steps, losses[-1])
+    return losses
 
 
 def train(model, docs, tokenizer, num_steps, learning_rate=0.01, *, legacy_backward=False,
           optimizer=None, callback=None):
-    """Train `model` for `num_steps` steps and return the list of their losses.
+    """Train `model` for `num_steps` steps, one document each; returns their losses.
 
-    Step k (0-based, counted from the optimizer's own step count, so a second call goes on
-    with the next documents) trains on one document cropped to block_size tokens, with the
-    learning rate lr·(1 − k/num_steps). `optimizer`: an `Adam` to continue with (default:
-    a new one). `callback(step, num_steps, loss)` runs after every step (step is 1-based).
+    Step k trains on the next document (docs[k % len(docs)] in a fresh run) with the
+    learning rate lr·(1 − k/num_steps). `optimizer`: an `Adam` to continue with (default: a
+    new one). `callback(step, num_steps, loss)` runs after every step (step is 1-based).
+    `legacy_backward`: the seed's gradients (see `microgpt.legacy`), for its transcript.
     """
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
-        raise ValueError(f"num_steps must be a whole number of at least 1, got {num_steps!r}")
-    check_lr(learning_rate)
-    if not docs:
-        raise ValueError("train needs at least one document")
     optimizer = optimizer or Adam(model.parameters(), lr=learning_rate)
-    offset = optimizer.t
-    block_size = model.config.block_size
-    losses = []
-    for k in range(num_steps):
-        tokens = tokenizer.encode_doc(docs[(offset + k) % len(docs)], block_size)
-        lr = learning_rate * (1 - k / num_steps)
-        losses.append(train_step(model, optimizer, tokens, lr, legacy_backward))
-        if callback is not None:
-            callback(k + 1, num_steps, losses[-1])
-    return losses
+
+    def step(batch, lr):
+        if legacy_backward:
+            loss = legacy_backward_step(model, batch[0])
+            optimizer.step(lr)
+            return loss
+        return train_step(model, optimizer, batch[0], lr)
+
+    return run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
+                     callback=callback)
 
 
 def evaluate(model, docs, tokenizer):
@@ -83,3 +82,30 @@ def evaluate(model, docs, tokenizer):
     block_size = model.config.block_size
     total = sum(model.loss(tokenizer.encode_doc(d, block_size)).data for d in docs)
     return total / len(docs)
+
+
+def bigram_baseline(train_docs, val_docs, tok, block_size=8):
+    """The counting bigram model's loss on `val_docs`: the number later chapters must beat.
+
+    Every document is `tok.encode_doc(doc, block_size)` (<BOS> + chars + <EOS>, cropped to
+    block_size tokens, exactly what the GPT trains on). Counts of each (previous, next)
+    pair over the training documents, plus one for every pair (add-one smoothing), give
+    p(next | previous). A document's loss is the mean over its positions of
+    -log p(next | previous); the baseline is the mean of that over the validation
+    documents, as `evaluate` computes it for a GPT.
+    """
+    if not train_docs or not val_docs:
+        raise ValueError("bigram_baseline needs non-empty training and validation documents")
+    v = tok.vocab_size
+    counts = [[1] * v for _ in range(v)]
+    for doc in train_docs:
+        ids = tok.encode_doc(doc, block_size)
+        for a, b in zip(ids, ids[1:]):
+            counts[a][b] += 1
+    totals = [sum(row) for row in counts]
+    total = 0.0
+    for doc in val_docs:
+        ids = tok.encode_doc(doc, block_size)
+        nll = [-math.log(counts[a][b] / totals[a]) for a, b in zip(ids, ids[1:])]
+        total += sum(nll) / len(nll)
+    return total / len(val_docs)

@@ -4,19 +4,18 @@ Owns: `smooth_losses` and `plot_loss`, `heatmap`, `bar_probs`; and, from `graph`
 computation-graph render `draw_graph` (with `graph_nodes`), so that every picture the
 chapters draw comes from this one module.
 
-Imports: engine, graph. matplotlib is imported inside the functions that draw, so
+Imports: engine, graph, validate. matplotlib is imported inside the functions that draw, so
 `import microgpt` does not need it.
 """
 from .engine import Value
 from .graph import draw_graph, graph_nodes  # noqa: F401  (re-exported)
-
+from .validate import whole_number
 
 # ---- plots ------------------------------------------------------------------------------
 
 def smooth_losses(losses, window):
     """Moving average: entry i is the mean of losses[max(0, i-window+1) : i+1]."""
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"the smoothing window must be a whole number >= 1, got {window!r}")
+    window = whole_number("the smoothing window", window)
     out, total = [], 0.0
     for i, x in enumerate(losses):
         total += x

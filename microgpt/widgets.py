@@ -26,8 +26,8 @@ def _head_options(n_embd):
 class TrainingPanel:
     """Sliders for the model's shape and the run, an estimate, Train / Train more, a live plot.
 
-    >>> panel = training_panel(baseline=2.45)   # in a notebook cell: shows the panel
-    >>> panel.train_button.click()              # the same as pressing Train
+    In a notebook cell, `panel = training_panel(baseline=2.45)` shows the panel, and
+    `panel.train_button.click()` does what pressing Train does.
 
     Train builds a new model from the sliders; Train more goes on with the same model and
     Adam state for `steps` more steps. Ranges are capped so that every setting ends in a
@@ -135,7 +135,8 @@ class TrainingPanel:
         cfg = s.config
         self.info.value = (f"Training n_embd={cfg.n_embd}, n_head={cfg.n_head}, "
                            f"n_layer={cfg.n_layer}, block_size={cfg.block_size} "
-                           f"for {num_steps} steps (the stop button ends it after the current step)")
+                           f"for {num_steps} steps (the stop button ends it after the current "
+                           "step)")
         self.progress.max, self.progress.value = num_steps, 0
         self.samples_html.value = ""
         every = max(num_steps // 20, 1)
@@ -168,7 +169,7 @@ class TrainingPanel:
 
         from . import viz
         if self.figure is None:
-            from matplotlib.figure import Figure      # not pyplot: never shown twice
+            from matplotlib.figure import Figure  # not pyplot: never shown twice
             self.figure = Figure(figsize=(7, 3.2))
             self.figure.subplots()
         ax = self.figure.axes[0]
@@ -189,8 +190,9 @@ def training_panel(train_docs=None, val_docs=None, **kwargs):
 class SamplingPanel:
     """Names from a trained model at a temperature chosen with a slider.
 
-    >>> panel = sampling_panel(model, tok, train_docs=train)   # shows the panel
-    >>> panel.temperature.value = 0.5                          # re-samples
+    In a notebook cell, `panel = sampling_panel(model, tok, train_docs=train)` shows the
+    panel for a trained `model` and its tokenizer, and `panel.temperature.value = 0.5`
+    re-samples, as moving the slider does.
 
     Moving the slider re-samples with the same random draws, so the names change only
     because of the temperature; "New samples" draws new ones. Names that are copies of

@@ -27,8 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))          # use this checkout's package even if not installed
 
-from microgpt import (CharTokenizer, GPT, GPTConfig, evaluate, load_checkpoint,  # noqa: E402
-                      load_names, save_checkpoint, split_names, train)
+from microgpt import (  # noqa: E402
+    GPT,
+    CharTokenizer,
+    GPTConfig,
+    evaluate,
+    load_checkpoint,
+    load_names,
+    save_checkpoint,
+    split_names,
+    train,
+)
 
 SEED, SPLIT_SEED = 42, 42
 N_EMBD, N_LAYER, N_HEAD, BLOCK_SIZE = 16, 1, 4, 16

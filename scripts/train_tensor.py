@@ -27,9 +27,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from microgpt import CharTokenizer, GPTConfig, load_names, split_names  # noqa: E402
-from microgpt.tensor_gpt import TensorGPT  # noqa: E402
-from microgpt.tensor_train import (TensorAdam, evaluate_tensor, generate_tensor, lr_at,  # noqa: E402
-                                   save_npz)
+from microgpt.tensor.checkpoint import save_npz  # noqa: E402
+from microgpt.tensor.model import TensorGPT  # noqa: E402
+from microgpt.tensor.sample import generate_tensor  # noqa: E402
+from microgpt.tensor.train import evaluate_tensor, train_tensor  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -56,39 +57,38 @@ def main(argv=None):
     train_docs, val_docs = split_names(docs, random.Random(42))
     cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=args.n_embd, n_layer=args.n_layer,
                     n_head=args.n_head, block_size=args.block_size)
-    model = TensorGPT.init(cfg, random.Random(args.seed), np.dtype(args.dtype))
+    model = TensorGPT(cfg, random.Random(args.seed), dtype=np.dtype(args.dtype))
     settings = {**cfg.to_dict(), "num_params": model.num_params, "num_steps": args.num_steps,
                 "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-                "warmup_steps": args.warmup_steps, "lr_schedule": "linear warm-up, then linear decay to 0",
-                "dtype": args.dtype, "seed": args.seed, "split": "split_names(docs, random.Random(42))",
+                "warmup_steps": args.warmup_steps,
+                "lr_schedule": "linear warm-up, then linear decay to 0",
+                "dtype": args.dtype, "seed": args.seed,
+                "split": "split_names(docs, random.Random(42))",
                 "num_train": len(train_docs), "num_val": len(val_docs)}
     print("settings:", ", ".join(f"{k}={v}" for k, v in settings.items()), flush=True)
 
-    opt = TensorAdam(model.parameters(), lr=args.learning_rate)
     curve = {"step": [], "train_loss": [], "val_step": [], "val_loss": [], "wall_time": []}
     recent, start = [], time.perf_counter()
-    for k in range(args.num_steps):
-        first = k * args.batch_size
-        batch = [tok.encode_doc(train_docs[(first + i) % len(train_docs)], cfg.block_size)
-                 for i in range(args.batch_size)]
-        loss = model.loss(batch)
-        loss.backward()
-        opt.step(lr_at(k, args.num_steps, args.learning_rate, args.warmup_steps))
-        recent.append(float(loss.data))
-        step = k + 1
+
+    def after_step(step, num_steps, loss):
+        nonlocal recent
+        recent.append(loss)
         if step % 100 == 0:          # train loss smoothed: mean of the last 100 steps
             curve["step"].append(step)
             curve["train_loss"].append(round(float(np.mean(recent)), 5))
             recent = []
-        if step % args.eval_every == 0 or step == args.num_steps:
+        if step % args.eval_every == 0 or step == num_steps:
             val = evaluate_tensor(model, val_docs, tok)
             wall = time.perf_counter() - start
             curve["val_step"].append(step)
             curve["val_loss"].append(round(val, 5))
             curve["wall_time"].append(round(wall, 1))
             train_s = curve["train_loss"][-1] if curve["train_loss"] else float("nan")
-            print(f"step {step:6d} / {args.num_steps} | train {train_s:.4f} | val {val:.4f} "
+            print(f"step {step:6d} / {num_steps} | train {train_s:.4f} | val {val:.4f} "
                   f"| {wall:6.1f} s", flush=True)
+
+    train_tensor(model, train_docs, tok, args.num_steps, args.learning_rate, args.batch_size,
+                 warmup_steps=args.warmup_steps, callback=after_step)
     wall = time.perf_counter() - start
     rng = random.Random(args.seed)
     samples = [generate_tensor(model, tok, rng) for _ in range(10)]

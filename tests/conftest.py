@@ -1,4 +1,6 @@
-"""Shared fixtures: the dataset (found as the package finds it, never downloaded here)."""
+"""Shared fixtures and helpers: the dataset (found as the package finds it, never downloaded
+here), the repository root, a finite-difference gradient and a small GPT with random non-zero
+weights. Tests import the plain helpers with `from conftest import ROOT, numeric_grad, ...`."""
 import os
 import random
 import shutil
@@ -6,12 +8,57 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent       # the repository: microgpt/, notebooks/, ...
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium (slow)")
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (`make test-fast` "
+                                       "leaves it out)")
+
+
+def numeric_grad(f, x, eps=1e-6):
+    """Central differences of the float f() with respect to every entry of x.
+
+    x is a list of floats or a NumPy array; each entry is nudged in place by ±eps, f() is
+    called, and the entry is put back. Returns a list (for a list) or an array of x's shape.
+    """
+    if hasattr(x, "shape"):
+        import numpy as np
+        indices, grad = list(np.ndindex(x.shape)), np.zeros_like(x)
+    else:
+        indices, grad = range(len(x)), [0.0] * len(x)
+    for i in indices:
+        old = x[i]
+        x[i] = old + eps
+        up = f()
+        x[i] = old - eps
+        down = f()
+        x[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def random_weights(config, seed=0, std=0.3):
+    """{name: rows of floats} for every matrix of `config`, all drawn from N(0, std²).
+
+    A fresh GPT starts attn_wo and mlp_fc2 at zero, so some gradients (attn_wq's, ...) are zero
+    and a gradient check on it would be vacuous there: these weights make every path count.
+    """
+    from microgpt.model import param_shapes
+    rng = random.Random(seed)
+    return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
+            for name, rows, cols, _ in param_shapes(config)}
+
+
+SMALL = {"vocab_size": 6, "n_embd": 8, "n_layer": 2, "n_head": 2, "block_size": 5}
+
+
+def small_model(seed=0, std=0.5, **config):
+    """A small GPT (SMALL, overridden by `config`) with random non-zero weights."""
+    from microgpt.model import GPT, GPTConfig
+    cfg = GPTConfig(**{**SMALL, **config})
+    return GPT.from_weights(cfg, random_weights(cfg, seed, std))
 
 
 @pytest.fixture(scope="session")

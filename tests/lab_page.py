@@ -2,7 +2,7 @@
 
 Owns: `LabPage` (open a notebook, Run All through the menu, wait for the kernel, read error
 outputs, press widget buttons, move sliders, take screenshots) and how Chromium is started
-(Debian's /usr/bin/chromium with the flags of DESIGN.md; never `playwright install`).
+(Debian's /usr/bin/chromium with the flags in CHROMIUM_ARGS; never `playwright install`).
 
 Imports: playwright's sync API (the caller makes the page; TimeoutError is imported where
 it is caught); nothing of microgpt's. The server is `lab_server`.

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from microgpt import CharTokenizer, GPT, GPTConfig
+from microgpt import GPT, CharTokenizer, GPTConfig
 from microgpt.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from microgpt.sample import generate
 from microgpt.train import train

@@ -1,13 +1,13 @@
 """The committed checkpoint of chapter 06: loads, is small, and its recorded numbers hold."""
 import random
-from pathlib import Path
 
 import pytest
 
 from microgpt import evaluate, load_checkpoint, split_names
 from microgpt.model import count_params
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 CHECKPOINT = ROOT / "notebooks" / "checkpoints" / "names_small.json"
 
 
@@ -44,6 +44,7 @@ def meta_digits(meta):
     return int(meta["weights_rounding"].split()[0])
 
 
+@pytest.mark.slow
 def test_validation_loss_reproduces(ck, docs):
     assert "random.Random(42)" in ck.meta["split"]
     _, val = split_names(docs, random.Random(42))

@@ -1,12 +1,10 @@
-"""microgpt.checks, chapters 00–03: every checker accepts a right answer, rejects wrong ones
-and None without raising, and reports an exception in the learner's code as a verdict."""
+"""The exercise checkers of the chapters start_here, autograd, names_and_tokens and
+attention: every checker accepts a right answer, rejects wrong ones and None without
+raising, and reports an exception in the learner's code as a verdict."""
 import math
-import random
 
-import pytest
-
-from microgpt import CharTokenizer, split_names
-from microgpt import checks
+from microgpt import CharTokenizer
+from microgpt.checks import attention, autograd, common, names_and_tokens, start_here
 from microgpt.engine import Value
 
 
@@ -24,24 +22,24 @@ def boom(*args):
 
 
 def test_verdict_prints_and_returns(capsys):
-    assert checks.verdict(True, "well done", "hint") is True
-    assert checks.verdict(0, "well done", "try again") is False
+    assert common.verdict(True, "well done", "hint") is True
+    assert common.verdict(0, "well done", "try again") is False
     assert capsys.readouterr().out == "✅ Correct! well done\n❌ Not yet: try again\n"
 
 
 def test_demo_param_count(capsys):
-    assert verdict(capsys, checks.check_demo_param_count, 3648)[0]
-    assert not verdict(capsys, checks.check_demo_param_count, 3136)[0]
-    ok, line = verdict(capsys, checks.check_demo_param_count, None)
+    assert verdict(capsys, start_here.check_demo_param_count, 3648)[0]
+    assert not verdict(capsys, start_here.check_demo_param_count, 3136)[0]
+    ok, line = verdict(capsys, start_here.check_demo_param_count, None)
     assert not ok and "replace None" in line
 
 
 def test_numerical_grad(capsys):
     good = lambda f, x, h=1e-5: (f(x + h) - f(x - h)) / (2 * h)   # noqa: E731
-    assert verdict(capsys, checks.check_numerical_grad, good)[0]
-    assert not verdict(capsys, checks.check_numerical_grad, lambda f, x: f(x) / x)[0]
-    assert not verdict(capsys, checks.check_numerical_grad, None)[0]
-    ok, line = verdict(capsys, checks.check_numerical_grad, boom)
+    assert verdict(capsys, autograd.check_numerical_grad, good)[0]
+    assert not verdict(capsys, autograd.check_numerical_grad, lambda f, x: f(x) / x)[0]
+    assert not verdict(capsys, autograd.check_numerical_grad, None)[0]
+    ok, line = verdict(capsys, autograd.check_numerical_grad, boom)
     assert not ok and "ZeroDivisionError: oops" in line
 
 
@@ -49,13 +47,13 @@ def test_tanh(capsys):
     def good(x):
         e = (2 * x).exp()
         return (e - 1) / (e + 1)
-    assert verdict(capsys, checks.check_tanh, good)[0]
-    ok, line = verdict(capsys, checks.check_tanh, lambda x: Value(math.tanh(x.data)))
+    assert verdict(capsys, autograd.check_tanh, good)[0]
+    ok, line = verdict(capsys, autograd.check_tanh, lambda x: Value(math.tanh(x.data)))
     assert not ok and "d tanh/dx" in line
-    ok, line = verdict(capsys, checks.check_tanh, lambda x: math.tanh(x.data))
+    ok, line = verdict(capsys, autograd.check_tanh, lambda x: math.tanh(x.data))
     assert not ok and "return a Value" in line
-    assert not verdict(capsys, checks.check_tanh, None)[0]
-    assert not verdict(capsys, checks.check_tanh, boom)[0]
+    assert not verdict(capsys, autograd.check_tanh, None)[0]
+    assert not verdict(capsys, autograd.check_tanh, boom)[0]
 
 
 def test_zero_grad(capsys):
@@ -72,30 +70,30 @@ def test_zero_grad(capsys):
         for node in root.topo_order():
             node.grad = 0.0
 
-    assert verdict(capsys, checks.check_zero_grad, good)[0]
-    ok, line = verdict(capsys, checks.check_zero_grad, forgets_leaves)
+    assert verdict(capsys, autograd.check_zero_grad, good)[0]
+    ok, line = verdict(capsys, autograd.check_zero_grad, forgets_leaves)
     assert not ok and "leaves" in line
-    assert not verdict(capsys, checks.check_zero_grad, lambda root: None)[0]
-    assert not verdict(capsys, checks.check_zero_grad, None)[0]
+    assert not verdict(capsys, autograd.check_zero_grad, lambda root: None)[0]
+    assert not verdict(capsys, autograd.check_zero_grad, None)[0]
 
 
 def test_encode(capsys, docs):
     tok = CharTokenizer(docs)
     good = lambda name: [tok.bos] + [tok.stoi[c] for c in name] + [tok.eos]   # noqa: E731
-    assert verdict(capsys, checks.check_encode, good, tok)[0]
+    assert verdict(capsys, names_and_tokens.check_encode, good, tok)[0]
     no_eos = lambda name: [tok.bos] + [tok.stoi[c] for c in name]   # noqa: E731
-    assert not verdict(capsys, checks.check_encode, no_eos, tok)[0]
-    assert not verdict(capsys, checks.check_encode, lambda name: "emma", tok)[0]
-    assert not verdict(capsys, checks.check_encode, None, tok)[0]
-    assert not verdict(capsys, checks.check_encode, boom, tok)[0]
+    assert not verdict(capsys, names_and_tokens.check_encode, no_eos, tok)[0]
+    assert not verdict(capsys, names_and_tokens.check_encode, lambda name: "emma", tok)[0]
+    assert not verdict(capsys, names_and_tokens.check_encode, None, tok)[0]
+    assert not verdict(capsys, names_and_tokens.check_encode, boom, tok)[0]
 
 
 def test_uniform_loss(capsys):
-    assert verdict(capsys, checks.check_uniform_loss, math.log(28))[0]
-    assert verdict(capsys, checks.check_uniform_loss, 3.3322)[0]
-    assert not verdict(capsys, checks.check_uniform_loss, math.log2(28))[0]
-    assert not verdict(capsys, checks.check_uniform_loss, "3.33")[0]
-    assert not verdict(capsys, checks.check_uniform_loss, None)[0]
+    assert verdict(capsys, names_and_tokens.check_uniform_loss, math.log(28))[0]
+    assert verdict(capsys, names_and_tokens.check_uniform_loss, 3.3322)[0]
+    assert not verdict(capsys, names_and_tokens.check_uniform_loss, math.log2(28))[0]
+    assert not verdict(capsys, names_and_tokens.check_uniform_loss, "3.33")[0]
+    assert not verdict(capsys, names_and_tokens.check_uniform_loss, None)[0]
 
 
 def test_softmax(capsys):
@@ -108,11 +106,11 @@ def test_softmax(capsys):
         exps = [math.exp(x) for x in logits]
         return [e / sum(exps) for e in exps]
 
-    assert verdict(capsys, checks.check_softmax, good)[0]
-    ok, line = verdict(capsys, checks.check_softmax, naive)
+    assert verdict(capsys, attention.check_softmax, good)[0]
+    ok, line = verdict(capsys, attention.check_softmax, naive)
     assert not ok and "subtract" in line
-    assert not verdict(capsys, checks.check_softmax, lambda xs: xs)[0]
-    assert not verdict(capsys, checks.check_softmax, None)[0]
+    assert not verdict(capsys, attention.check_softmax, lambda xs: xs)[0]
+    assert not verdict(capsys, attention.check_softmax, None)[0]
 
 
 def test_attention_head(capsys):
@@ -126,38 +124,15 @@ def test_attention_head(capsys):
     def unscaled(q, ks, vs):
         return good([x * len(q) ** 0.5 for x in q], ks, vs)
 
-    assert verdict(capsys, checks.check_attention_head, good)[0]
-    ok, line = verdict(capsys, checks.check_attention_head, unscaled)
+    assert verdict(capsys, attention.check_attention_head, good)[0]
+    ok, line = verdict(capsys, attention.check_attention_head, unscaled)
     assert not ok and "sqrt(head_dim)" in line
-    assert not verdict(capsys, checks.check_attention_head, None)[0]
-    assert not verdict(capsys, checks.check_attention_head, boom)[0]
+    assert not verdict(capsys, attention.check_attention_head, None)[0]
+    assert not verdict(capsys, attention.check_attention_head, boom)[0]
 
 
 def test_attention_params(capsys):
-    assert verdict(capsys, checks.check_attention_params, 1024)[0]
-    assert not verdict(capsys, checks.check_attention_params, 256)[0]
-    assert verdict(capsys, checks.check_attention_params, 256, 8)[0]
-    assert not verdict(capsys, checks.check_attention_params, None)[0]
-
-
-def test_bigram_baseline_on_a_tiny_corpus():
-    tok = CharTokenizer(["ab"])        # <BOS>=0, <EOS>=1, a=2, b=3
-    # train "ab": pairs BOS→a, a→b, b→EOS, each counted once on top of add-one (rows sum 5)
-    got = checks.bigram_baseline(["ab"], ["ab", "a"], tok)
-    doc_ab = -math.log(2 / 5)                                  # all three pairs seen once
-    doc_a = (-math.log(2 / 5) - math.log(1 / 5)) / 2           # a→EOS never seen
-    assert got == pytest.approx((doc_ab + doc_a) / 2)
-    with pytest.raises(ValueError, match="non-empty"):
-        checks.bigram_baseline([], ["ab"], tok)
-
-
-def test_bigram_baseline_crops_to_block_size():
-    tok = CharTokenizer(["abab"])
-    short = checks.bigram_baseline(["abab"], ["abababab"], tok, block_size=3)
-    assert short == pytest.approx(checks.bigram_baseline(["ab"], ["ab"], tok, block_size=3))
-
-
-def test_bigram_baseline_on_the_names(docs):
-    train, val = split_names(docs, random.Random(42))
-    baseline = checks.bigram_baseline(train, val, CharTokenizer(docs))
-    assert 2.3 < baseline < 2.7       # well below the uniform model's log(28) = 3.33
+    assert verdict(capsys, attention.check_attention_params, 1024)[0]
+    assert not verdict(capsys, attention.check_attention_params, 256)[0]
+    assert verdict(capsys, attention.check_attention_params, 256, 8)[0]
+    assert not verdict(capsys, attention.check_attention_params, None)[0]

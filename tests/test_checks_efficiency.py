@@ -1,8 +1,9 @@
-"""The chapter-07 checkers: a right answer passes, None and wrong answers get a hint, never raise."""
+"""The efficiency chapter's checkers: a right answer passes, None and wrong answers get a
+hint, never raise."""
 import numpy as np
 
-from microgpt.checks_efficiency import check_causal_mask, check_rmsnorm_tensor
-from microgpt.tensor_gpt import rmsnorm
+from microgpt.checks.efficiency import check_causal_mask, check_rmsnorm_tensor
+from microgpt.tensor.model import rmsnorm
 
 
 def test_causal_mask_checker(capsys):
@@ -29,7 +30,9 @@ def test_rmsnorm_checker(capsys):
     assert check_rmsnorm_tensor(lambda x: x.data) is False                      # not a Tensor
     assert check_rmsnorm_tensor(lambda x: x.mean(axis=-1)) is False             # wrong shape
     # right values through numpy: the gradient cannot flow through the constant
-    from microgpt.tensor import Tensor
-    const = lambda x: x * Tensor(1 / np.sqrt((x.data ** 2).mean(-1, keepdims=True) + 1e-5))
+    from microgpt.tensor.engine import Tensor
+    def const(x):
+        return x * Tensor(1 / np.sqrt((x.data ** 2).mean(-1, keepdims=True) + 1e-5))
+
     assert check_rmsnorm_tensor(const) is False
     assert "gradient" in capsys.readouterr().out

@@ -1,10 +1,11 @@
-"""The exercise checkers of chapters 04–06: a right answer passes, a wrong one and None fail."""
+"""The exercise checkers of the chapters transformer_block, training and sampling: a right
+answer passes, a wrong one and None fail."""
 import math
 import random
 
 import pytest
 
-from microgpt import checks_gpt as checks
+from microgpt.checks import sampling, training, transformer_block
 from microgpt.model import GPT, GPTConfig
 from microgpt.nn import linear
 from microgpt.tokenizer import CharTokenizer
@@ -71,10 +72,14 @@ def small_model():
     return model, tok
 
 
+CHECKERS = {name: getattr(module, name) for module in (transformer_block, training, sampling)
+            for name in dir(module) if name.startswith("check_")}
+
 CASES = [
     ("check_mlp", right_mlp, plain_relu_mlp),
     ("check_param_count", right_count, untied_count),
-    ("check_lr_schedule", lambda s, n, lr: lr * (1 - s / n), lambda s, n, lr: lr * (1 - s / (n - 1))),
+    ("check_lr_schedule", lambda s, n, lr: lr * (1 - s / n),
+     lambda s, n, lr: lr * (1 - s / (n - 1))),
     ("check_adam_update", right_adam, adam_without_bias_correction),
     ("check_temperature_probs", right_temperature, naive_temperature),
 ]
@@ -82,7 +87,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, right, wrong", CASES, ids=[c[0] for c in CASES])
 def test_checker_accepts_right_rejects_wrong_and_none(name, right, wrong, capsys):
-    checker = getattr(checks, name)
+    checker = CHECKERS[name]
     assert checker(right) is True
     assert capsys.readouterr().out.startswith("✅")
     assert checker(wrong) is False
@@ -95,23 +100,23 @@ def test_checker_accepts_right_rejects_wrong_and_none(name, right, wrong, capsys
 def test_checker_reports_a_crashing_answer(name, capsys):
     def broken(*args):
         raise ZeroDivisionError("oops")
-    assert getattr(checks, name)(broken) is False
+    assert CHECKERS[name](broken) is False
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 
 def test_specific_hints(capsys):
-    checks.check_mlp(plain_relu_mlp)
+    transformer_block.check_mlp(plain_relu_mlp)
     assert "square" in capsys.readouterr().out
-    checks.check_param_count(untied_count)
+    transformer_block.check_param_count(untied_count)
     assert "tied" in capsys.readouterr().out
-    checks.check_adam_update(adam_without_bias_correction)
+    training.check_adam_update(adam_without_bias_correction)
     assert "1 - beta1**t" in capsys.readouterr().out
 
 
 def test_greedy_name(small_model, capsys):
     model, tok = small_model
-    assert checks.check_greedy_name(greedy, model, tok) is True
-    assert checks.check_greedy_name(lambda m, t: "zzz", model, tok) is False
-    assert checks.check_greedy_name(None, model, tok) is False
+    assert sampling.check_greedy_name(greedy, model, tok) is True
+    assert sampling.check_greedy_name(lambda m, t: "zzz", model, tok) is False
+    assert sampling.check_greedy_name(None, model, tok) is False
     out = capsys.readouterr().out
     assert out.count("✅") == 1 and out.count("Not yet") == 2

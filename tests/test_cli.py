@@ -1,15 +1,16 @@
 """The command line: the seed's transcript line for line, exact mode, determinism, bad input."""
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from microgpt.__main__ import main
 
+from conftest import ROOT
+
 DEMO = ["--n_embd", "16", "--n_layer", "1", "--n_head", "4", "--block_size", "8",
         "--num_steps", "100", "--learning_rate", "0.01", "--seed", "42"]
-SEED_TRANSCRIPT = (Path(__file__).parent / "seed_transcript.txt").read_text().splitlines()
+SEED_TRANSCRIPT = (ROOT / "tests" / "seed_transcript.txt").read_text().splitlines()
 
 
 def run(capsys, argv):
@@ -18,6 +19,7 @@ def run(capsys, argv):
     return code, out.splitlines(), err
 
 
+@pytest.mark.slow
 def test_legacy_backward_reproduces_the_seed_demo_line_for_line(capsys, names_path):
     code, lines, err = run(capsys, DEMO + ["--legacy-backward", "--data", str(names_path)])
     assert code == 0 and err == ""
@@ -33,8 +35,8 @@ def test_legacy_backward_reproduces_the_seed_demo_line_for_line(capsys, names_pa
 def exact_runs(names_path):
     outs = []
     for _ in range(2):
-        import io
         import contextlib
+        import io
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             assert main(DEMO + ["--data", str(names_path)]) == 0
@@ -42,17 +44,19 @@ def exact_runs(names_path):
     return outs
 
 
+@pytest.mark.slow
 def test_exact_gradients_start_like_the_seed_then_differ(exact_runs):
     lines = exact_runs[0]
     assert lines[:3] == SEED_TRANSCRIPT[:3]              # same data, same init, same first loss
     assert lines[2] == "step 1 / 100 | loss 3.3325"
-    steps = [l for l in lines if l.startswith("step ")]
+    steps = [line for line in lines if line.startswith("step ")]
     assert len(steps) == 100
     assert steps != SEED_TRANSCRIPT[2:102]
-    losses = [float(l.rsplit(" ", 1)[1]) for l in steps]
+    losses = [float(line.rsplit(" ", 1)[1]) for line in steps]
     assert sum(losses[-20:]) / 20 < sum(losses[:20]) / 20 - 0.2   # it learns
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_output_twice(exact_runs):
     assert exact_runs[0] == exact_runs[1]
 
@@ -61,7 +65,7 @@ def test_temperature_and_num_samples(capsys, names_path):
     code, lines, _ = run(capsys, ["--num_steps", "2", "--num_samples", "3", "--temperature",
                                   "0.5", "--data", str(names_path)])
     assert code == 0
-    assert [l.split(":")[0] for l in lines[-3:]] == ["sample 0", "sample 1", "sample 2"]
+    assert [line.split(":")[0] for line in lines[-3:]] == ["sample 0", "sample 1", "sample 2"]
 
 
 def test_save_writes_a_loadable_checkpoint(capsys, names_path, tmp_path):

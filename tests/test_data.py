@@ -8,6 +8,8 @@ import pytest
 from microgpt import data
 from microgpt.data import DataError, download_names, find_names, load_names, read_docs, split_names
 
+from conftest import ROOT
+
 
 def test_load_names_reads_32033_names_in_file_order(names_path):
     docs = load_names(names_path)
@@ -101,6 +103,5 @@ def test_split_is_a_seeded_partition(docs):
 
 
 def test_data_dir_readme_exists_and_names_txt_is_ignored():
-    root = Path(__file__).resolve().parent.parent
-    assert (root / "data" / "README.md").is_file()
-    assert "data/names.txt" in (root / ".gitignore").read_text().splitlines()
+    assert (ROOT / "data" / "README.md").is_file()
+    assert "data/names.txt" in (ROOT / ".gitignore").read_text().splitlines()

@@ -6,16 +6,7 @@ import pytest
 
 from microgpt.engine import Value, dot, vsum
 
-
-def numeric_grad(f, xs, eps=1e-6):
-    """Central differences of the float function f at the list of floats xs."""
-    grads = []
-    for i in range(len(xs)):
-        hi = list(xs); hi[i] += eps
-        lo = list(xs); lo[i] -= eps
-        grads.append((f(hi) - f(lo)) / (2 * eps))
-    return grads
-
+from conftest import numeric_grad
 
 OPS = {
     "add": lambda a, b: a + b,
@@ -35,19 +26,13 @@ OPS = {
 }
 
 
-def as_float(fn):
-    def f(xs):
-        return fn(*[Value(x) for x in xs]).data
-    return f
-
-
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_op_gradient_matches_finite_differences(name):
     xs = [1.3, 0.7]
     vals = [Value(x) for x in xs]
     out = OPS[name](*vals)
     out.backward()
-    expected = numeric_grad(as_float(OPS[name]), xs)
+    expected = numeric_grad(lambda: OPS[name](*[Value(x) for x in xs]).data, xs)
     for v, g in zip(vals, expected):
         assert v.grad == pytest.approx(g, rel=1e-6, abs=1e-8), name
 

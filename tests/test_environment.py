@@ -9,14 +9,14 @@ import os
 import re
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 NOTEBOOKS = ROOT / "notebooks"
 
 # conda-forge name -> pip name, where they differ

@@ -1,13 +1,14 @@
-"""Every chapter notebook is saved executed, in order, without errors, and keeps the rules
-of DESIGN.md: kernel `python3`, no machine paths, few ignored outputs, prose first, and
+"""Every chapter notebook is saved executed, in order, without errors, and keeps the
+course's rules: kernel `python3`, no machine paths, few ignored outputs, prose first, and
 (after chapter 00) exercises with a hidden solution. New chapters are found by glob."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(?<![\w.])/(work|home|root)/")
 

@@ -1,10 +1,10 @@
-"""The public API exactly as DESIGN.md writes it."""
+"""The public API exactly as the README's package section uses it."""
 import random
 
-from microgpt import Value, CharTokenizer, load_names, GPTConfig, GPT, Adam, train, generate
+from microgpt import GPT, Adam, CharTokenizer, GPTConfig, Value, generate, load_names, train
 
 
-def test_design_md_snippet(names_path, monkeypatch):
+def test_readme_snippet(names_path, monkeypatch):
     monkeypatch.setenv("MICROGPT_DATA", str(names_path))
     rng = random.Random(42)
     docs = load_names()

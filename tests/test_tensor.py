@@ -1,38 +1,28 @@
 """The tensor engine: finite-difference checks of every op, and the tensor GPT against the
 scalar GPT (same loss, same gradients, same Adam steps) to 1e-10 relative in float64."""
 import importlib.util
+import os
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from microgpt import GPT, Adam, CharTokenizer, GPTConfig, split_names, train
-from microgpt.model import param_shapes
 from microgpt.nn import RMSNORM_EPS
-from microgpt.tensor import Tensor, unbroadcast
-from microgpt.tensor_gpt import RMSNORM_EPS as TENSOR_EPS, TensorGPT, make_batch
-from microgpt.tensor_train import (TensorAdam, evaluate_tensor, generate_tensor, load_npz,
-                                   save_npz, train_tensor)
+from microgpt.tensor.checkpoint import load_npz, save_npz
+from microgpt.tensor.engine import Tensor, unbroadcast
+from microgpt.tensor.model import RMSNORM_EPS as TENSOR_EPS
+from microgpt.tensor.model import TensorGPT, make_batch
+from microgpt.tensor.optim import TensorAdam
+from microgpt.tensor.sample import generate_tensor
+from microgpt.tensor.train import evaluate_tensor, train_tensor
 from microgpt.train import evaluate
+
+from conftest import ROOT, numeric_grad, random_weights
 
 DEMO = GPTConfig(vocab_size=28, n_embd=16, n_layer=1, n_head=4, block_size=8)
 DEEP = GPTConfig(vocab_size=28, n_embd=8, n_layer=2, n_head=2, block_size=8)
 NAMES = ["emma", "al", "christopher", "bo", "olivia"]     # short, cropped, and in between
-
-
-def numeric_grad(f, x, h=1e-6):
-    """Central differences of the scalar f() with respect to every entry of array x."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 def fd_check(build, *shapes, positive=False, seed=0):
@@ -128,13 +118,6 @@ def test_backward_is_iterative_on_a_deep_graph():
     assert x.grad.tolist() == [1.0]
 
 
-def random_weights(cfg, seed, std=0.3):
-    """Non-zero weights everywhere, so that every gradient (attn_wq too) is non-zero."""
-    rng = random.Random(seed)
-    return {n: [[rng.gauss(0, std) for _ in range(c)] for _ in range(r)]
-            for n, r, c, _ in param_shapes(cfg)}
-
-
 def max_rel_error(model, tmodel):
     """max over matrices of max|scalar grad − tensor grad| / max|scalar grad|."""
     worst = 0.0
@@ -150,7 +133,7 @@ def max_rel_error(model, tmodel):
 def test_tensor_gpt_matches_scalar_gpt_loss_and_every_gradient(cfg, name):
     tok = CharTokenizer.from_vocab(["<BOS>", "<EOS>"] + [chr(c) for c in range(97, 123)])
     weights = random_weights(cfg, seed=len(name))
-    model, tmodel = GPT.from_weights(cfg, weights), TensorGPT(cfg, weights)
+    model, tmodel = GPT.from_weights(cfg, weights), TensorGPT.from_weights(cfg, weights)
     tokens = tok.encode_doc(name, cfg.block_size)
     loss = model.loss(tokens)
     loss.backward()
@@ -164,10 +147,10 @@ def test_a_padded_batch_is_the_mean_of_its_documents():
     weights = random_weights(DEEP, seed=3)
     tok = CharTokenizer.from_vocab(["<BOS>", "<EOS>"] + [chr(c) for c in range(97, 123)])
     lists = [tok.encode_doc(n, DEEP.block_size) for n in NAMES]
-    batch = TensorGPT(DEEP, weights)
+    batch = TensorGPT.from_weights(DEEP, weights)
     loss = batch.loss(lists)
     loss.backward()
-    single = TensorGPT(DEEP, weights)
+    single = TensorGPT.from_weights(DEEP, weights)
     mean_loss = 0.0
     for tokens in lists:
         one = single.loss([tokens])
@@ -192,8 +175,18 @@ def test_make_batch_pads_with_zero_weight_and_rejects_bad_lists():
 
 def test_init_draws_the_same_weights_as_the_scalar_gpt_and_eps_matches():
     assert TENSOR_EPS == RMSNORM_EPS
-    model, tmodel = GPT(DEMO, random.Random(42)), TensorGPT.init(DEMO, random.Random(42))
+    model, tmodel = GPT(DEMO, random.Random(42)), TensorGPT(DEMO, random.Random(42))
     assert tmodel.weights() == model.weights() and tmodel.num_params == 3648
+
+
+def test_tensor_gpt_is_built_like_gpt_from_exactly_one_of_rng_or_weights():
+    weights = random_weights(DEMO, seed=2)
+    by_keyword, by_method = TensorGPT(DEMO, weights=weights), TensorGPT.from_weights(DEMO, weights)
+    assert by_keyword.weights() == by_method.weights() == GPT.from_weights(DEMO, weights).weights()
+    with pytest.raises(ValueError, match="exactly one"):
+        TensorGPT(DEMO)
+    with pytest.raises(ValueError, match="exactly one"):
+        TensorGPT(DEMO, random.Random(0), weights)
 
 
 def test_training_with_batch_one_follows_the_scalar_training_run(docs):
@@ -208,7 +201,8 @@ def test_training_with_batch_one_follows_the_scalar_training_run(docs):
     np.testing.assert_allclose(tlosses, losses, rtol=1e-10)
     for name, w in model.weights().items():
         np.testing.assert_allclose(tmodel.params[name].data, w, rtol=1e-9, atol=1e-12)
-    assert abs(evaluate_tensor(tmodel, docs[:9], tok, chunk=4) - evaluate(model, docs[:9], tok)) < 1e-10
+    chunked = evaluate_tensor(tmodel, docs[:9], tok, chunk=4)
+    assert abs(chunked - evaluate(model, docs[:9], tok)) < 1e-10
 
 
 def test_tensor_adam_is_the_scalar_adam_formula():
@@ -228,8 +222,8 @@ def test_tensor_adam_is_the_scalar_adam_formula():
 def test_float32_model_runs_in_float32_and_stays_close():
     weights = random_weights(DEMO, seed=1)
     tokens = [0, 5, 6, 7, 1]
-    l64 = TensorGPT(DEMO, weights).loss([tokens])
-    m32 = TensorGPT(DEMO, weights, dtype=np.float32)
+    l64 = TensorGPT.from_weights(DEMO, weights).loss([tokens])
+    m32 = TensorGPT.from_weights(DEMO, weights, dtype=np.float32)
     l32 = m32.loss([tokens])
     l32.backward()
     assert l32.data.dtype == np.float32 and m32.params["wte"].grad.dtype == np.float32
@@ -239,7 +233,7 @@ def test_float32_model_runs_in_float32_and_stays_close():
 def test_npz_checkpoint_round_trip_and_sampling(tmp_path):
     tok = CharTokenizer(["emma", "olivia", "ava"])
     cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_layer=1, n_head=2, block_size=8)
-    model = TensorGPT.init(cfg, random.Random(0), np.float32)
+    model = TensorGPT(cfg, random.Random(0), dtype=np.float32)
     path = save_npz(tmp_path / "m.npz", model, tok, {"note": "hi"})
     loaded, ltok, meta = load_npz(path, dtype=np.float32)
     assert ltok == tok and meta == {"note": "hi"} and loaded.config == cfg
@@ -252,13 +246,26 @@ def test_npz_checkpoint_round_trip_and_sampling(tmp_path):
         load_npz(tmp_path / "missing.npz")
 
 
-ROOT = Path(__file__).resolve().parent.parent
+def test_npz_checkpoint_gets_the_usual_permissions(tmp_path):
+    """Written through data.write_atomic like the JSON checkpoints: not mkstemp's 0600."""
+    tok = CharTokenizer(["emma", "ava"])
+    cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_layer=1, n_head=2, block_size=8)
+    old = os.umask(0o022)
+    try:
+        path = save_npz(tmp_path / "sub" / "m.npz", TensorGPT(cfg, random.Random(0)), tok)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["m.npz"]    # no temporary left behind
+
+
 
 
 def test_train_script_smoke_run_writes_a_checkpoint_with_its_curve(names_path, tmp_path,
                                                                     monkeypatch, capsys):
     monkeypatch.setenv("MICROGPT_DATA", str(names_path))
-    spec = importlib.util.spec_from_file_location("train_tensor", ROOT / "scripts" / "train_tensor.py")
+    script = ROOT / "scripts" / "train_tensor.py"
+    spec = importlib.util.spec_from_file_location("train_tensor", script)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     out = tmp_path / "small.npz"

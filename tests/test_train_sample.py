@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from microgpt import CharTokenizer, GPT, GPTConfig, Adam, evaluate, generate, train
+from microgpt import GPT, Adam, CharTokenizer, GPTConfig, evaluate, generate, train
 from microgpt.engine import Value
 from microgpt.sample import generate_steps, next_token_probs
 
@@ -49,7 +49,7 @@ def test_training_lowers_the_loss_and_reports_every_step():
     model, tok = tiny()
     before = evaluate(model, DOCS, tok)
     seen = []
-    losses = train(model, DOCS, tok, 60, 0.02, callback=lambda s, n, l: seen.append((s, n)))
+    losses = train(model, DOCS, tok, 60, 0.02, callback=lambda s, n, loss: seen.append((s, n)))
     assert len(losses) == 60 and seen[0] == (1, 60) and seen[-1] == (60, 60)
     assert evaluate(model, DOCS, tok) < before - 0.5
 

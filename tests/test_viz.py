@@ -7,8 +7,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")   # no window in tests; the package itself never picks a backend
 import matplotlib.pyplot as plt  # noqa: E402
 
-from microgpt import Value  # noqa: E402
-from microgpt import graph, viz  # noqa: E402
+from microgpt import Value, graph, viz  # noqa: E402
+from microgpt.engine import vsum  # noqa: E402
 
 
 def small_expression():
@@ -157,3 +157,16 @@ def test_bar_probs_counts_bars_and_highlights_the_chosen_token():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "c"]
     with pytest.raises(ValueError, match="labels"):
         viz.bar_probs(probs, ["a"])
+
+
+@pytest.mark.parametrize("engine", ["fallback", "graphviz"])
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_no_graph_is_wider_than_max_width(engine, rankdir, has_dot):
+    if engine == "graphviz" and not has_dot:
+        pytest.skip("Graphviz's dot is not installed (the fallback case still runs)")
+    x = Value(1.0, label="x")
+    wide = vsum([x * Value(float(i), label=f"w{i}") for i in range(12)])
+    for max_width in (300, 800):
+        svg = viz.draw_graph(wide, engine=engine, rankdir=rankdir, max_width=max_width).svg
+        width = float(re.search(r'<svg[^>]* width="([\d.]+)px"', svg).group(1))
+        assert width <= max_width + 0.5, f"{engine}/{rankdir}: {width} px > {max_width}"

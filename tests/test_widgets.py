@@ -13,8 +13,8 @@ pytest.importorskip("ipywidgets")
 
 from microgpt import split_names  # noqa: E402
 from microgpt.model import GPT, GPTConfig  # noqa: E402
-from microgpt.tokenizer import CharTokenizer  # noqa: E402
 from microgpt.session import StepCost, TrainingSession  # noqa: E402
+from microgpt.tokenizer import CharTokenizer  # noqa: E402
 from microgpt.widgets import _head_options, sampling_panel, training_panel  # noqa: E402
 
 
@@ -86,6 +86,7 @@ def small_panel(split):
     return panel
 
 
+@pytest.mark.slow
 def test_training_panel_train_and_train_more(split):
     panel = small_panel(split)
     assert panel.more_button.disabled and "parameters" in panel.info.value

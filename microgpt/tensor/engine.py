@@ -5,18 +5,24 @@ and a function that pushes its gradient back to them) and the ops a GPT needs: +
 and ** (with NumPy broadcasting), matmul, exp, log, relu, sum/mean, reshape/transpose,
 indexing (gathering embedding rows), a softmax that can mask positions out (causal
 attention, padding) and a fused cross-entropy. `backward()` walks the graph in
-topological order, iteratively (no recursion), exactly like the scalar engine.
+topological order, iteratively (no recursion), with the scalar engine's `topo_order`.
+
+Why a closure per node, where `Value` stores numbers: a scalar op's local derivative is
+one float per child, cheap to keep. An array op's local derivative is a Jacobian, one
+entry per (output element, input element) pair: (B·T·C)² numbers for a matmul or a
+softmax, mostly zeros for indexing, far too big to build or store. So each node keeps a
+`backward(g)` function instead, which computes the vector–Jacobian product g·J (what
+the chain rule actually needs) on demand, from the arrays the forward pass kept.
 
 Broadcasting: when an op stretched an operand (a (C,) bias added to (B, T, C), say), the
 gradient flowing back has the stretched shape; `unbroadcast` sums it back down to the
 operand's own shape, because every stretched copy contributed to the output.
 
-Imports: engine (its `topo_order` walk); NumPy at the top: nothing in the scalar core
-imports this module.
+Imports: engine.
 """
 import numpy as np
 
-from .engine import topo_order
+from ..engine import topo_order
 
 
 def unbroadcast(grad, shape):
@@ -149,7 +155,8 @@ class Tensor:
         return Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), backward, "sum")
 
     def mean(self, axis=None, keepdims=False):
-        n = self.data.size if axis is None else np.prod([self.shape[a] for a in np.atleast_1d(axis)])
+        axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
+        n = np.prod([self.shape[a] for a in axes])
         return self.sum(axis, keepdims) * (1.0 / n)
 
     # ---- shape ---------------------------------------------------------------------------------

@@ -1,18 +1,16 @@
-"""Exercise checkers for chapter 07 (efficiency): each prints a friendly one-line verdict.
+"""The exercise checkers of the efficiency chapter (the NumPy tensor engine).
 
 Owns: `check_causal_mask` (a (T, T) boolean mask: which keys each query may see) and
 `check_rmsnorm_tensor` (RMSNorm written with `Tensor` ops: same values and gradients as
-`tensor_gpt.rmsnorm`). Like `checks`, a checker never raises on a learner's mistake:
-`None` means "not answered yet" and gets a hint, an exception inside the learner's
-function becomes a verdict, and every checker returns True or False.
+`tensor.model.rmsnorm`). The only checkers that need NumPy.
 
-Imports: tensor, tensor_gpt, checks (its `verdict` and `run_answer`).
+Imports: checks.common, tensor.engine, tensor.model.
 """
 import numpy as np
 
-from .checks import run_answer, verdict
-from .tensor import Tensor
-from .tensor_gpt import rmsnorm
+from ..tensor.engine import Tensor
+from ..tensor.model import rmsnorm
+from .common import run_answer, verdict
 
 
 def check_causal_mask(fn):

@@ -1,23 +1,24 @@
 """The same GPT on tensors: whole sequences and batches of documents in a few array ops.
 
 Owns: `TensorGPT` (the parameters of `model.GPT` — same names, shapes, initialisation
-order and architecture — as `Tensor`s, and a forward pass over a batch of padded
-sequences) and `make_batch` (padding and loss weights). Training, sampling and the `.npz`
-checkpoint live in `tensor_train`.
+and architecture — as `Tensor`s, and a forward pass over a batch of padded sequences),
+`make_batch` (padding and loss weights) and `rmsnorm` on arrays (eps: `nn.RMSNORM_EPS`).
+Built the way `GPT` is: `TensorGPT(config, rng)` draws fresh weights with
+`model.init_weights` (the very numbers `GPT(config, rng)` draws), `from_weights` takes
+{name: rows} as `GPT.from_weights` does, and `from_gpt` copies a scalar model.
 
 The loss of a batch is the mean over its documents of each document's mean loss over
 positions, so a batch of one document equals `GPT.loss(tokens)` of the scalar engine.
 Padded positions get loss weight 0; causal attention means no real position ever looks at
 a padded one (padding only comes after the real tokens).
 
-Imports: tensor, model.
+Imports: tensor.engine, model, nn.
 """
 import numpy as np
 
-from .model import GPTConfig, param_shapes
-from .tensor import Tensor
-
-RMSNORM_EPS = 1e-5          # as nn.RMSNORM_EPS
+from ..model import GPTConfig, init_weights, param_shapes
+from ..nn import RMSNORM_EPS
+from .engine import Tensor
 
 
 def rmsnorm(x):
@@ -53,31 +54,38 @@ def make_batch(token_lists, block_size):
 
 
 class TensorGPT:
-    """`model.GPT`, one array per parameter matrix; `dtype` float64 (exact) or float32 (fast)."""
+    """`model.GPT`, one array per parameter matrix; `dtype` float64 (exact) or float32 (fast).
 
-    def __init__(self, config, params, dtype=np.float64):
+    TensorGPT(config, rng) draws fresh weights exactly as GPT(config, rng) does;
+    TensorGPT(config, weights=w) (or `from_weights`) uses {name: rows or arrays}.
+    """
+
+    def __init__(self, config, rng=None, weights=None, dtype=np.float64):
         if not isinstance(config, GPTConfig):
             raise ValueError("TensorGPT needs a GPTConfig, e.g. GPTConfig(vocab_size=28)")
+        if (rng is None) == (weights is None):
+            raise ValueError("give TensorGPT exactly one of rng (fresh weights) or weights, "
+                             "e.g. TensorGPT(config, random.Random(42))")
+        if weights is None:
+            weights = init_weights(config, rng)
         self.config, self.dtype = config, np.dtype(dtype)
         self.params = {}
         for name, rows, cols, _ in param_shapes(config):
-            data = np.asarray(params[name], dtype=self.dtype)
+            data = np.asarray(weights[name], dtype=self.dtype)
             if data.shape != (rows, cols):
                 raise ValueError(f"weights for {name!r} must have shape {(rows, cols)}, "
                                  f"got {data.shape}")
             self.params[name] = Tensor(data)
 
     @classmethod
-    def init(cls, config, rng, dtype=np.float64):
-        """Fresh weights drawn exactly as `GPT(config, rng)` draws them (same numbers)."""
-        weights = {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
-                   for name, rows, cols, std in param_shapes(config)}
-        return cls(config, weights, dtype)
+    def from_weights(cls, config, weights, dtype=np.float64):
+        """A TensorGPT holding `weights` ({name: rows of floats, or arrays})."""
+        return cls(config, weights=weights, dtype=dtype)
 
     @classmethod
     def from_gpt(cls, model, dtype=np.float64):
         """A TensorGPT holding the weights of a scalar `GPT`."""
-        return cls(model.config, model.weights(), dtype)
+        return cls.from_weights(model.config, model.weights(), dtype)
 
     def weights(self):
         """{name: rows of Python floats}, the format of `GPT.weights()`/`GPT.from_weights`."""

@@ -1,0 +1,47 @@
+"""Training and evaluating the tensor GPT: `train_tensor`, `evaluate_tensor`.
+
+Owns: the tensor side's step (forward a batch, backward, one `TensorAdam` update) and
+evaluation in chunks. The loop itself is the package's one loop, `train.run_steps`
+(which docs each step uses, the `optim.lr_at` schedule, callbacks), so with batch_size 1
+and no warm-up a tensor run is the scalar run of `train.train`, step for step.
+
+Imports: tensor.optim, train.
+"""
+from ..train import run_steps
+from .optim import TensorAdam
+
+
+def train_tensor(model, docs, tokenizer, num_steps, learning_rate=0.01, batch_size=1, *,
+                 warmup_steps=0, optimizer=None, callback=None, should_stop=None):
+    """Train for `num_steps` steps; step k uses the next `batch_size` docs (cyclically).
+
+    With batch_size 1 and no warm-up, step k trains on docs[k % len(docs)] with the same
+    learning rate as `train.train`: the same run as the scalar engine. Returns the losses.
+    `callback` and `should_stop` are those of `train.run_steps`.
+    """
+    optimizer = optimizer or TensorAdam(model.parameters(), lr=learning_rate)
+
+    def step(batch, lr):
+        loss = model.loss(batch)
+        loss.backward()
+        optimizer.step(lr)
+        return float(loss.data)
+    return run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
+                     batch_size=batch_size, warmup_steps=warmup_steps, callback=callback,
+                     should_stop=should_stop)
+
+
+def evaluate_tensor(model, docs, tokenizer, chunk=128):
+    """Mean over `docs` of each doc's mean loss (as `train.evaluate`), in chunks.
+
+    Each chunk's graph keeps its activations alive until the next: 128 names of the
+    4-layer model peak at ~160 MB, 1024 at ~1 GB, for the same speed.
+    """
+    if not docs:
+        raise ValueError("evaluate_tensor needs at least one document")
+    total = 0.0
+    for i in range(0, len(docs), chunk):
+        part = docs[i:i + chunk]
+        batch = [tokenizer.encode_doc(d, model.config.block_size) for d in part]
+        total += float(model.loss(batch).data) * len(part)
+    return total / len(docs)
