@@ -4,14 +4,21 @@
 # and, while editing:
 #   make test-fast  unit tests and doctests without notebooks, browser and `slow` tests
 #   make lint       ruff (configured in pyproject.toml) on the package, tests, scripts, notebooks
+# and, for a classroom (classroom/README.md):
+#   make proxy      configurable-http-proxy from npm into .cache/chp/ (the hub's proxy; the
+#                   classroom tests need it)
+#   make hub        JupyterHub for a class on this machine (set MICROGPT_HUB_PASSWORD first)
+#   make bench-classroom  10 learners on a real hub (LEARNERS=30 for a class of 30)
 PYTHON  ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 PY      := $(BIN)/python
 DOCTEST := --doctest-modules microgpt
+CHP     := .cache/chp/node_modules/.bin/configurable-http-proxy
+LEARNERS ?= 10
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:python
 
-.PHONY: setup data course lint test test-fast test-unit test-notebooks test-browser bench clean
+.PHONY: setup data course lint test test-fast test-unit test-notebooks test-browser bench clean proxy hub bench-classroom
 
 setup: $(VENV)/.installed
 
@@ -24,8 +31,11 @@ $(VENV)/.installed: pyproject.toml
 data: setup
 	$(PY) -m microgpt.data
 
+# jupyter/overrides.json: the course's JupyterLab defaults (no news pop-up over the notebook);
+# --allow-root only when run as root (containers, some classrooms), where Jupyter refuses without it
 course: setup data
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/jupyter" \
+		$(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 lint: setup
 	$(BIN)/ruff check .
@@ -51,6 +61,17 @@ test-browser: setup data
 
 bench: setup data
 	$(PY) benchmarks/bench_train.py
+
+proxy: $(CHP)
+
+$(CHP):
+	npm install --prefix .cache/chp --no-audit --no-fund --loglevel=error configurable-http-proxy@5
+
+hub: setup data proxy
+	$(BIN)/jupyterhub -f classroom/jupyterhub_config.py
+
+bench-classroom: setup data proxy
+	$(PY) benchmarks/bench_classroom.py --learners $(LEARNERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/output

@@ -1,7 +1,11 @@
 """The command line: `python -m microgpt`, the seed's demo and a little more.
 
 Owns: argument parsing and validation, the seed's output format, and turning every user
-mistake into a one-line `error: ...` message with exit status 2 (never a traceback).
+mistake into a one-line `error: ...` message with exit status 2 (never a traceback). Whatever
+can be checked before training is: the sizes (a model too big for this process is refused
+with the estimate and the limit), the `--save` path (a path that cannot be written fails in
+a second, not after the run) and the data. Training that diverges stops at its first
+non-finite loss, with the step and what to change.
 
 Imports: train, sample, data, tokenizer, model, checkpoint, validate.
 """
@@ -10,8 +14,8 @@ import random
 import sys
 
 from .checkpoint import save_checkpoint
-from .data import load_names
-from .model import GPT, GPTConfig, check_shape
+from .data import check_save_path, load_names
+from .model import GPT, GPTConfig, check_memory, check_shape, longest_positions
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import train
@@ -60,13 +64,16 @@ def build_parser():
 
 def run(args, out=print):
     check_shape(args.n_embd, args.n_layer, args.n_head, args.block_size)   # before any output
+    if args.save is not None:
+        check_save_path(args.save)          # now, not after the whole run
     rng = random.Random(args.seed)
     docs = load_names(args.data)
     rng.shuffle(docs)
     tok = CharTokenizer(docs)
-    out(f"vocab size: {tok.vocab_size}, num docs: {len(docs)}")
     cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=args.n_embd, n_layer=args.n_layer,
                     n_head=args.n_head, block_size=args.block_size)
+    check_memory(cfg, longest_positions(cfg, docs))         # before any output
+    out(f"vocab size: {tok.vocab_size}, num docs: {len(docs)}")
     model = GPT(cfg, rng)
     out(f"num params: {model.num_params}")
 
@@ -78,7 +85,7 @@ def run(args, out=print):
     out("\n--- generation ---")
     for i in range(args.num_samples):
         out(f"sample {i}: {generate(model, tok, rng, args.temperature)}")
-    if args.save:
+    if args.save is not None:
         meta = {"command": vars(args), "final_loss": losses[-1]}
         out(f"saved checkpoint to {save_checkpoint(args.save, model, tok, meta)}")
 

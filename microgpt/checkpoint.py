@@ -1,17 +1,20 @@
 """Save and load a trained model as one JSON file: config, vocabulary, weights, notes.
 
 Owns: the checkpoint format (`FORMAT`, version 1), `save_checkpoint` (written atomically:
-a crash never leaves half a file, and never destroys the previous one), `load_checkpoint`
-(a round trip is bit-exact: JSON keeps every float's shortest repr) and `CheckpointError`
-for files that are missing, corrupt, or made for another vocabulary.
+a crash never leaves half a file, and never destroys the previous one; the path is checked
+by `data.check_save_path` first), `load_checkpoint` (a round trip is bit-exact: JSON keeps
+every float's shortest repr) and `CheckpointError` for files that are missing, corrupt,
+absurdly nested, hold weights that are not finite numbers, or are made for another
+vocabulary. `tensor.checkpoint` raises the same `CheckpointError` for its `.npz` files.
 
-Imports: model, tokenizer, data (for its atomic write).
+Imports: model, tokenizer, data (for its path check and atomic write).
 """
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import write_atomic
+from .data import check_save_path, write_atomic
 from .model import GPT, GPTConfig
 from .tokenizer import CharTokenizer
 
@@ -30,14 +33,33 @@ class Checkpoint:
 
 
 def save_checkpoint(path, model, tokenizer, meta=None):
-    """Write model + tokenizer (+ a dict of JSON-able notes) to `path`; returns the path."""
+    """Write model + tokenizer (+ a dict of JSON-able notes) to `path`; returns the path.
+
+    `data.SaveError` if `path` cannot be saved to (see `data.check_save_path`);
+    `CheckpointError` if the model's weights are not finite (a run that diverged).
+    """
+    path = check_save_path(path)
     if tokenizer.vocab_size != model.config.vocab_size:
         raise CheckpointError(f"the tokenizer has {tokenizer.vocab_size} tokens but the model "
                               f"expects {model.config.vocab_size}")
+    weights = model.weights()
+    check_finite(weights, "the model")
     doc = {"format": FORMAT, "version": VERSION, "config": model.config.to_dict(),
-           "vocab": tokenizer.itos, "meta": meta or {}, "weights": model.weights()}
-    payload = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
+           "vocab": tokenizer.itos, "meta": meta or {}, "weights": weights}
+    try:
+        payload = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"cannot save the notes (meta) as JSON: {e}") from None
     return write_atomic(path, payload)
+
+
+def check_finite(weights, what):
+    """CheckpointError naming the first matrix of {name: rows} with a NaN or an infinity."""
+    for name, rows in weights.items():
+        if not all(math.isfinite(x) for row in rows for x in row):
+            raise CheckpointError(f"{what} has weights that are not finite numbers (NaN or "
+                                  f"infinity) in {name!r}: it comes from a run that diverged; "
+                                  "train again with a smaller learning rate")
 
 
 def load_checkpoint(path, tokenizer=None):
@@ -53,6 +75,9 @@ def load_checkpoint(path, tokenizer=None):
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise CheckpointError(f"{path} is not a microgpt checkpoint (not valid JSON); "
                               "it may be truncated — save it again") from None
+    except RecursionError:
+        raise CheckpointError(f"{path} is not a microgpt checkpoint (its JSON is nested "
+                              "too deeply)") from None
     except OSError as e:
         raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
@@ -66,9 +91,17 @@ def load_checkpoint(path, tokenizer=None):
         if tok.vocab_size != cfg.vocab_size:
             raise ValueError(f"vocabulary of {tok.vocab_size} tokens for a model of "
                              f"{cfg.vocab_size}")
-        model = GPT.from_weights(cfg, doc["weights"])
-    except (KeyError, TypeError, ValueError) as e:
+        weights = doc["weights"]
+        if not isinstance(weights, dict):
+            raise ValueError(f"weights must be {{name: rows of numbers}}, got "
+                             f"{type(weights).__name__}")
+        model = GPT.from_weights(cfg, weights)
+    except KeyError as e:
+        raise CheckpointError(f"{path} is a damaged checkpoint: {e.args[0]!r} is missing"
+                              ) from None
+    except (TypeError, ValueError, OverflowError) as e:
         raise CheckpointError(f"{path} is a damaged checkpoint: {e}") from None
+    check_finite(model.weights(), str(path))
     if tokenizer is not None and tokenizer != tok:
         raise CheckpointError(f"{path} was made for another vocabulary "
                               f"({''.join(tok.chars)!r}, not {''.join(tokenizer.chars)!r})")

@@ -3,12 +3,19 @@
 Owns: `load_names` (an explicit path, then $MICROGPT_DATA, then data/names.txt, else a
 download of makemore's names.txt, checked against its SHA-256 and written atomically),
 `split_names` (a train/validation split drawn with an explicit `random.Random`) and
-`DataError`, whose message says what to do.
+`DataError`, whose message says what to do. A names file must be a regular file of UTF-8
+text under `MAX_DATA_BYTES` with no NUL byte (a device, a FIFO or a huge file is refused
+before it is read); a leading byte-order mark is dropped.
+
+Also the package's one way to write a file: `write_atomic` (a temporary file and a
+rename, so never a half file) and `check_save_path` (`SaveError` if a path cannot be saved
+to: run before a long training run, so that a bad `--save` fails in a second, not after).
 
 Imports: nothing of ours.
 """
 import hashlib
 import os
+import stat
 import urllib.request
 import uuid
 from pathlib import Path
@@ -16,10 +23,15 @@ from pathlib import Path
 NAMES_URL = "https://raw.githubusercontent.com/karpathy/makemore/refs/heads/master/names.txt"
 NAMES_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
 ENV_VAR = "MICROGPT_DATA"
+MAX_DATA_BYTES = 64 * 2**20     # names.txt is 0.2 MB; a file this big is not a list of names
 
 
 class DataError(ValueError):
     """A dataset that is missing, empty, unreadable or not the file it should be."""
+
+
+class SaveError(ValueError):
+    """A path a file cannot be saved to, with a message that names it and says why."""
 
 
 def default_data_dir():
@@ -30,13 +42,43 @@ def default_data_dir():
     return Path.cwd() / "data"
 
 
+def _kind(mode):
+    """'a folder', 'a FIFO (named pipe)', ... for a stat mode that is not a regular file."""
+    for test, name in [(stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _megabytes(n):
+    return f"{n / 2**20:.1f} MB" if n < 2**30 else f"{n / 2**30:.1f} GB"
+
+
 def read_docs(path):
-    """The non-empty, stripped lines of a UTF-8 text file, in file order."""
+    """The non-empty, stripped lines of a UTF-8 text file, in file order.
+
+    Refused with a `DataError` before anything is read: a folder, a device such as
+    /dev/zero, a FIFO, a file over `MAX_DATA_BYTES`. Refused after reading: text that is
+    not UTF-8 or holds a NUL byte (binary data), and a file with no names. A UTF-8
+    byte-order mark at the start is not part of the first name.
+    """
     path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path} is a folder; give the path of a text file with one name per line")
     try:
-        text = path.read_bytes().decode("utf-8")
+        st = os.stat(path)
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            raise DataError(f"{path} is a folder; give the path of a text file with one name "
+                            "per line")
+        if not stat.S_ISREG(mode):
+            raise DataError(f"{path} is {_kind(mode)}, not a text file; give the path of a "
+                            "text file with one name per line")
+        if st.st_size > MAX_DATA_BYTES:
+            raise DataError(f"{path} is {_megabytes(st.st_size)}, too big for a file of names "
+                            f"(the limit is {_megabytes(MAX_DATA_BYTES)}; names.txt is 0.2 MB)")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")         # -sig: a byte-order mark is not a character
     except FileNotFoundError:
         raise DataError(f"no data file at {path}; check the path") from None
     except PermissionError:
@@ -46,6 +88,10 @@ def read_docs(path):
                         "save it as UTF-8") from None
     except OSError as e:
         raise DataError(f"cannot read {path}: {e.strerror or e}") from None
+    if "\0" in text:
+        where = data.index(b"\0")
+        raise DataError(f"{path} is not a text file of names: it holds a NUL byte (at offset "
+                        f"{where}); give a text file with one name per line")
     docs = [line.strip() for line in text.splitlines() if line.strip()]
     if not docs:
         raise DataError(f"{path} is empty; it needs one document (name) per line")
@@ -70,21 +116,89 @@ def download_names(dest, url=NAMES_URL, timeout=30):
     return dest
 
 
+def check_save_path(path):
+    """The path `path` as a Path if a file can be saved there; else `SaveError` saying why.
+
+    Checks the path as typed, before any work: not empty; not a folder, a symbolic link, a
+    FIFO, a device or a socket (saving replaces a file, so it would silently turn any of
+    those into a regular file: they are refused, never written through); not an existing
+    read-only file (it is not replaced without asking: make it writable or delete it
+    first); and a parent that is a folder (or can be made one) that this process may write
+    in. Folders that do not exist yet are fine: `write_atomic` creates them.
+    """
+    if path is None or str(path).strip() == "":
+        raise SaveError("the path to save to is empty; give a file name such as model.json")
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:            # e.g. a parent that is a file (ENOTDIR), or no access
+        st = None
+        if not isinstance(e, (NotADirectoryError, PermissionError)):
+            raise SaveError(f"cannot save to {path}: {e.strerror or e}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise SaveError(f"cannot save to {path}: it is a folder; give a file name, "
+                            f"e.g. {path / 'model.json'}")
+        if not stat.S_ISREG(st.st_mode):
+            raise SaveError(f"cannot save to {path}: it is {_kind(st.st_mode)}, not a regular "
+                            "file, and saving would replace it; give another path")
+        if not (st.st_mode & 0o222) or not os.access(path, os.W_OK):
+            raise SaveError(f"cannot save to {path}: the file is read-only; make it writable "
+                            f"(chmod u+w {path}) or delete it to replace it, or give another "
+                            "path")
+    parent = path.parent
+    while True:                     # the nearest folder that exists must be writable
+        try:
+            pst = os.stat(parent)
+        except FileNotFoundError:
+            if parent == parent.parent:
+                raise SaveError(f"cannot save to {path}: no such folder") from None
+            parent = parent.parent
+            continue
+        except NotADirectoryError:
+            pst = None
+        except OSError as e:
+            raise SaveError(f"cannot save to {path}: cannot reach {parent} "
+                            f"({e.strerror or e})") from None
+        break
+    if pst is None or not stat.S_ISDIR(pst.st_mode):
+        blocker = parent
+        while pst is None:          # ENOTDIR: find the component that is a file
+            blocker = blocker.parent
+            try:
+                pst = os.stat(blocker)
+            except OSError:
+                pst = None
+        raise SaveError(f"cannot save to {path}: {blocker} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SaveError(f"cannot save to {path}: no permission to write in the folder "
+                        f"{parent}")
+    return path
+
+
 def write_atomic(dest, payload):
     """Write bytes to `dest` through a temporary file and a rename: never a half file.
 
     The temporary file is opened normally (not with mkstemp, whose files are private 0600),
     so the result gets the usual permissions and others on a shared JupyterHub can read it.
+    An error names `dest`, never the temporary file.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "xb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.errno is None:
+            raise
+        raise OSError(e.errno, f"cannot save to {dest}: {e.strerror}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -105,7 +219,14 @@ def find_names(path=None):
 
 def load_names(path=None):
     """The documents (names) as a list of str, in file order. See the module docstring."""
-    return read_docs(find_names(path))
+    where = find_names(path)
+    try:
+        return read_docs(where)
+    except DataError as e:
+        if path is None and os.environ.get(ENV_VAR):
+            raise DataError(f"{e} (this path comes from the environment variable {ENV_VAR}: "
+                            f"fix it, or unset {ENV_VAR} to use data/names.txt)") from None
+        raise
 
 
 def split_names(docs, rng, val_fraction=0.1):

@@ -4,9 +4,17 @@ Owns: `graph_nodes` (the deterministic node/edge list of a `Value`'s graph), `dr
 (Graphviz SVG, or a small pure-Python layered SVG where Graphviz is missing) and
 `GraphSVG`, which displays inline in Jupyter. `viz` re-exports `draw_graph`/`graph_nodes`.
 
+A saved notebook must show its graphs before anything is run. JupyterLab renders no saved
+`image/svg+xml` of an untrusted notebook (every fresh clone, Binder session or nbgitpuller
+copy), but it does render sanitised `text/html`, and its sanitiser keeps an `<img>` whose
+source is a `data:` URI. So `GraphSVG` also offers `text/html`: the same SVG as an `<img>`
+with a base64 `data:image/svg+xml` source and the fitted width and height. JupyterLab
+prefers text/html to SVG, trusted or not, so the picture looks the same either way.
+
 Imports: nothing of ours (it reads any object with `data`, `grad`, `_children`, `_op`).
 graphviz is imported inside the function that uses it.
 """
+import base64
 import re
 import shutil
 from xml.sax.saxutils import escape
@@ -67,6 +75,14 @@ class GraphSVG:
 
     def _repr_svg_(self):
         return self.svg
+
+    def _repr_html_(self):
+        """The SVG as an <img>: shown by JupyterLab in untrusted notebooks too (see above)."""
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        m = _SIZE.search(self.svg)
+        size = f' width="{m.group(2)}" height="{m.group(4)}"' if m else ""
+        return (f'<img src="data:image/svg+xml;base64,{data}"{size} '
+                f'style="max-width: 100%; height: auto" alt="{escape(repr(self))}"/>')
 
     def __repr__(self):
         return f"<computation graph drawn by {self.engine}>"

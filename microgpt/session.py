@@ -2,9 +2,13 @@
 
 Owns: `TrainingSession` (a model, its Adam state and its history — steps, losses,
 validation points — trained in chunks that continue where the last one stopped, safe to
-interrupt: the kernel's stop button ends a run between two whole steps) and `StepCost` (the
-time estimate shown before a run, calibrated on this machine). Needs no widgets and no
-browser; `widgets` puts buttons on it.
+interrupt: the kernel's stop button ends a run between two whole steps, or abandons a
+validation between two names, and a second press interrupts at once) and `StepCost` (the
+time estimate shown before a run, calibrated on this machine). Bad settings (no documents,
+an unknown setting, a negative validation size, a model too big for this process) are a
+`ValueError` saying what to change; a run that diverges raises `train.TrainingDiverged`
+and leaves the session unusable (its weights are NaN), as does an interrupt in the middle
+of a step. Needs no widgets and no browser; `widgets` puts buttons on it.
 
 Imports: model, optim, sample, tokenizer, train, validate.
 """
@@ -13,22 +17,24 @@ import signal
 import threading
 import time
 
-from .model import GPT, GPTConfig
+from .model import GPT, GPTConfig, check_memory, longest_positions
 from .optim import Adam
 from .sample import generate
 from .tokenizer import CharTokenizer
-from .train import evaluate, run_steps, train_step
+from .train import TrainingDiverged, evaluate, run_steps, train_step
 from .validate import positive_number, whole_number
 
 NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
 
 
 class _DeferredInterrupt:
-    """While active, Ctrl-C / the kernel's stop button only sets `.requested`.
+    """While active, a first Ctrl-C / press of the kernel's stop button only sets `.requested`.
 
-    The training loop looks at the flag between steps, so a step's forward, backward and
-    Adam update always complete together. Off the main thread (where signal handlers cannot
-    be installed) it does nothing and an interrupt behaves as usual.
+    The training loop looks at the flag between steps (and validation between names), so a
+    step's forward, backward and Adam update always complete together. A second interrupt
+    is not swallowed: it raises KeyboardInterrupt at once, wherever the code is. Off the main
+    thread (where signal handlers cannot be installed) it does nothing and an interrupt
+    behaves as usual.
     """
 
     def __enter__(self):
@@ -38,6 +44,8 @@ class _DeferredInterrupt:
         return self
 
     def _handler(self, signum, frame):
+        if self.requested:                  # pressed again: the user means it
+            raise KeyboardInterrupt
         self.requested = True
 
     def __exit__(self, *exc):
@@ -58,6 +66,8 @@ class StepCost:
     """
 
     def __init__(self, docs, tokenizer):
+        if not any(docs):
+            raise ValueError("estimating a run needs at least one training document (a name)")
         lengths = sorted(len(d) for d in docs[:2000])
         self.typical_doc = next(d for d in docs if len(d) == lengths[len(lengths) // 2])
         self.tokenizer = tokenizer
@@ -109,51 +119,82 @@ class TrainingSession:
     step: `losses`, `steps` and the optimizer always agree.
     """
 
+    SETTINGS = ("n_embd", "n_head", "n_layer", "block_size", "learning_rate", "seed", "val_size")
+
     def __init__(self, train_docs, val_docs=None, tokenizer=None, *, n_embd=16, n_head=4,
-                 n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100):
-        if not train_docs:
-            raise ValueError("a training session needs at least one training document")
+                 n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100,
+                 **unknown):
+        if unknown:
+            name = next(iter(unknown))
+            raise ValueError(f"unknown setting {name!r}; the settings are "
+                             f"{', '.join(self.SETTINGS)}")
+        if train_docs is None or not any(train_docs):
+            raise ValueError("a training session needs at least one training document (a "
+                             "name); the list is empty")
         positive_number("learning_rate", learning_rate)
+        val_size = whole_number("val_size", val_size, low=0)
         self.tokenizer = tokenizer or CharTokenizer(list(train_docs) + list(val_docs or []))
         self.config = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=n_embd,
                                 n_head=n_head, n_layer=n_layer, block_size=block_size)
         self.train_docs = list(train_docs)
         self.val_docs = list(val_docs or [])[:val_size]
+        check_memory(self.config, longest_positions(self.config, self.train_docs))
         self.learning_rate = learning_rate
+        self.broken = None              # why this session cannot train any more, if it cannot
         self.model = GPT(self.config, random.Random(seed))
         self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
         self.steps, self.losses, self.val = [], [], []   # step numbers, losses, (step, val loss)
         self.interrupted = False
 
-    def validate(self):
-        """Record and return the mean loss on the validation names (None if there are none)."""
+    def validate(self, should_stop=None):
+        """Record and return the mean loss on the validation names (None if there are none,
+        or if `should_stop()` said True before the last name: then nothing is recorded)."""
         if not self.val_docs:
             return None
-        loss = evaluate(self.model, self.val_docs, self.tokenizer)
-        self.val.append((self.optimizer.t, loss))
+        loss = evaluate(self.model, self.val_docs, self.tokenizer, should_stop)
+        if loss is not None:
+            self.val.append((self.optimizer.t, loss))
         return loss
 
     def train(self, num_steps, *, val_every=None, callback=None):
-        """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss)."""
+        """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss).
+
+        Validation runs every `val_every` steps (default: NUM_EVALS times per call) and
+        after the last step.
+        """
+        if self.broken:
+            raise ValueError(self.broken)
         num_steps = whole_number("num_steps", num_steps)
-        val_every = val_every or max(num_steps // NUM_EVALS, 1)
+        val_every = (max(num_steps // NUM_EVALS, 1) if val_every is None
+                     else whole_number("val_every", val_every))
+        stop = None
 
         def record(k, n, loss):
             self.steps.append(self.optimizer.t)
             self.losses.append(loss)
             if k % val_every == 0 or k == n:
-                self.validate()
+                self.validate(should_stop=lambda: stop.requested)
             if callback is not None:
                 callback(k, n, loss)
 
         def step(batch, lr):
             return train_step(self.model, self.optimizer, batch[0], lr)
 
-        with _DeferredInterrupt() as stop:
-            losses = run_steps(self.model, self.optimizer, self.train_docs, self.tokenizer,
-                               num_steps, self.learning_rate, step, callback=record,
-                               should_stop=lambda: stop.requested)
-            self.interrupted = stop.requested
+        try:
+            with _DeferredInterrupt() as stop:
+                losses = run_steps(self.model, self.optimizer, self.train_docs, self.tokenizer,
+                                   num_steps, self.learning_rate, step, callback=record,
+                                   should_stop=lambda: stop.requested)
+                self.interrupted = stop.requested
+        except TrainingDiverged as e:
+            self.broken = f"{e}. This model's weights are no longer numbers: start a new one"
+            raise
+        except BaseException:
+            self.interrupted = True
+            if len(self.losses) != self.optimizer.t:     # stopped inside a step's update
+                self.broken = ("training was interrupted in the middle of a step, so the "
+                               "model is half updated: start a new one")
+            raise
         assert len(self.losses) == len(self.steps) == self.optimizer.t
         return len(losses)
 

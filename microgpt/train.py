@@ -6,14 +6,28 @@ session and the tensor engine: step k trains on the next documents in order, cyc
 the learning rate of `optim.lr_at`), `train`, `evaluate` (mean loss over documents, no
 update) and `bigram_baseline` (the counting model's loss, the line later chapters beat).
 `train(..., legacy_backward=True)` swaps in the seed's step from `legacy`.
+`TrainingDiverged`: what `run_steps` raises at the first loss that is not a finite number
+(or a step whose numbers overflow), saying at which step and what to change.
 
-Imports: legacy, optim, validate.
+Imports: legacy, model, optim, validate.
 """
 import math
 
 from .legacy import legacy_backward_step
+from .model import check_memory, longest_positions
 from .optim import Adam, lr_at
 from .validate import positive_number, whole_number
+
+
+class TrainingDiverged(ValueError):
+    """Training blew up (a NaN or infinite loss): the message says at which step and what to
+    change. The step that raised it has already changed the weights, so they are unusable."""
+
+
+def _diverged(k, num_steps, learning_rate, what):
+    return TrainingDiverged(f"training diverged at step {k + 1} of {num_steps}: {what}; lower "
+                            f"the learning rate (it was {learning_rate:g}; try "
+                            f"{learning_rate / 10:g})")
 
 
 def train_step(model, optimizer, tokens, lr):
@@ -33,10 +47,12 @@ def run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
     cropped to block_size, and the learning rate `lr_at(k, num_steps, learning_rate,
     warmup_steps)`. `callback(k + 1, num_steps, loss)` runs after each step;
     `should_stop()`, if given, is asked before each step and ends the run early.
+    A loss that is not finite, or a step whose numbers overflow, raises `TrainingDiverged`.
     """
     num_steps = whole_number("num_steps", num_steps)
     learning_rate = positive_number("learning_rate", learning_rate)
     batch_size = whole_number("batch_size", batch_size)
+    warmup_steps = whole_number("warmup_steps", warmup_steps, low=0)
     if not docs:
         raise ValueError("training needs at least one document")
     block_size = model.config.block_size
@@ -47,7 +63,17 @@ def run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
             break
         batch = [tokenizer.encode_doc(docs[(first + k * batch_size + i) % len(docs)], block_size)
                  for i in range(batch_size)]
-        losses.append(step(batch, lr_at(k, num_steps, learning_rate, warmup_steps)))
+        try:
+            loss = step(batch, lr_at(k, num_steps, learning_rate, warmup_steps))
+        except ArithmeticError:         # OverflowError (1e200 ** 2), ZeroDivisionError
+            raise _diverged(k, num_steps, learning_rate, "its numbers overflowed") from None
+        except ValueError as e:         # the engine's log of a probability that reached 0
+            if "log of a non-positive number" not in str(e):
+                raise
+            raise _diverged(k, num_steps, learning_rate, "a probability reached 0") from None
+        if not math.isfinite(loss):
+            raise _diverged(k, num_steps, learning_rate, f"the loss became {loss}")
+        losses.append(loss)
         if callback is not None:
             callback(k + 1, num_steps, losses[-1])
     return losses
@@ -62,6 +88,7 @@ def train(model, docs, tokenizer, num_steps, learning_rate=0.01, *, legacy_backw
     new one). `callback(step, num_steps, loss)` runs after every step (step is 1-based).
     `legacy_backward`: the seed's gradients (see `microgpt.legacy`), for its transcript.
     """
+    check_memory(model.config, longest_positions(model.config, docs))
     optimizer = optimizer or Adam(model.parameters(), lr=learning_rate)
 
     def step(batch, lr):
@@ -75,13 +102,24 @@ def train(model, docs, tokenizer, num_steps, learning_rate=0.01, *, legacy_backw
                      callback=callback)
 
 
-def evaluate(model, docs, tokenizer):
-    """Mean over `docs` of each document's mean loss (no gradients are used)."""
+def evaluate(model, docs, tokenizer, should_stop=None):
+    """Mean over `docs` of each document's mean loss (no gradients are used).
+
+    `should_stop()`, if given, is asked before each document; if it says True, the
+    evaluation is abandoned and `evaluate` returns None.
+    """
     if not docs:
         raise ValueError("evaluate needs at least one document")
     block_size = model.config.block_size
-    total = sum(model.loss(tokenizer.encode_doc(d, block_size)).data for d in docs)
-    return total / len(docs)
+    if should_stop is None:
+        total = sum(model.loss(tokenizer.encode_doc(d, block_size)).data for d in docs)
+        return total / len(docs)
+    losses = []
+    for d in docs:
+        if should_stop():
+            return None
+        losses.append(model.loss(tokenizer.encode_doc(d, block_size)).data)
+    return sum(losses) / len(docs)          # summed as above: the same number
 
 
 def bigram_baseline(train_docs, val_docs, tok, block_size=8):

@@ -4,18 +4,25 @@ Owns: the two ipywidgets panels, `TrainingPanel` / `training_panel` (sliders, a 
 estimate, Train and Train more, a live loss plot, samples) and `SamplingPanel` /
 `sampling_panel` (a temperature slider that re-samples). The training itself is a
 `session.TrainingSession`; the panels' buttons can be pressed from code with
-`panel.train_button.click()`.
+`panel.train_button.click()`. Whatever goes wrong in a run — an impossible or unknown
+setting, a model too big for the panel or for this process, training that diverges —
+ends as a message in the panel, never a traceback; bad arguments to the panels themselves
+(no documents, a negative validation size) are a `ValueError` that says what to change.
 
-Imports: session, viz, sample, data, model, tokenizer; ipywidgets, matplotlib and IPython
-are imported inside the panels' functions.
+Imports: session, viz, sample, data, model, tokenizer, train, validate; ipywidgets,
+matplotlib and IPython are imported inside the panels' functions.
 """
 import random
 
 from .data import load_names, split_names
-from .model import GPTConfig, count_params
+from .model import GPTConfig, check_memory, count_params, longest_positions
 from .sample import generate, generate_steps
 from .session import NUM_EVALS, StepCost, TrainingSession
 from .tokenizer import CharTokenizer
+from .train import TrainingDiverged
+from .validate import whole_number
+
+PANEL_MAX_PARAMS = 500_000      # the sliders reach 26k; more would take hours on scalars
 
 
 def _head_options(n_embd):
@@ -31,8 +38,10 @@ class TrainingPanel:
 
     Train builds a new model from the sliders; Train more goes on with the same model and
     Adam state for `steps` more steps. Ranges are capped so that every setting ends in a
-    few minutes and stays far below 1 GB. The kernel's stop button ends a run after the
-    current step, keeping the model and the plot consistent.
+    few minutes and stays far below 1 GB; settings given in code (`panel.train(n_embd=...)`)
+    are refused above `PANEL_MAX_PARAMS` parameters or this process's memory. The kernel's
+    stop button ends a run after the current step, keeping the model and the plot
+    consistent.
     """
 
     N_EMBD = (8, 16, 24, 32)
@@ -42,6 +51,11 @@ class TrainingPanel:
         import ipywidgets as W
         if train_docs is None:
             train_docs, val_docs = split_names(load_names(), random.Random(seed))
+        if not any(train_docs):
+            raise ValueError("the training panel needs at least one training document (a "
+                             "name); the list is empty")
+        val_size = whole_number("val_size", val_size, low=0)
+        num_samples = whole_number("num_samples", num_samples, low=0)
         self.train_docs, self.val_docs = list(train_docs), list(val_docs or [])
         self.tokenizer = CharTokenizer(self.train_docs + self.val_docs)
         self.baseline, self.seed = baseline, seed
@@ -99,12 +113,26 @@ class TrainingPanel:
                     n_layer=self.n_layer.value, block_size=self.block_size.value,
                     learning_rate=self.learning_rate.value)
 
+    def _config(self, s):
+        """The GPTConfig of settings `s`, or ValueError saying what to change."""
+        unknown = sorted(set(s) - set(self.settings()))
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}; the settings are "
+                             f"{', '.join(self.settings())}")
+        cfg = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=s["n_embd"],
+                        n_head=s["n_head"], n_layer=s["n_layer"], block_size=s["block_size"])
+        if count_params(cfg) > PANEL_MAX_PARAMS:
+            raise ValueError(f"this model has {count_params(cfg):,} parameters; the training "
+                             f"panel trains at most {PANEL_MAX_PARAMS:,} (a step would take "
+                             "minutes): make n_embd, n_layer or block_size smaller")
+        check_memory(cfg, longest_positions(cfg, self.train_docs))
+        return cfg
+
     def show_estimate(self, **overrides):
         """Show (and return) the estimated seconds of a run with the current settings."""
         s = {**self.settings(), **overrides}
         try:
-            cfg = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=s["n_embd"],
-                            n_head=s["n_head"], n_layer=s["n_layer"], block_size=s["block_size"])
+            cfg = self._config(s)
         except ValueError as e:
             self.info.value = f"<b>Cannot build this model:</b> {e}"
             return None
@@ -119,6 +147,7 @@ class TrainingPanel:
         if fresh:
             s = {**self.settings(), **overrides}
             try:
+                self._config(s)
                 self.session = TrainingSession(self.train_docs, self.val_docs, self.tokenizer,
                                                seed=self.seed, val_size=self.val_size, **s)
             except ValueError as e:
@@ -126,6 +155,9 @@ class TrainingPanel:
                 return
         elif self.session is None:
             self.info.value = "Press <b>Train</b> first: there is no model to train more yet."
+            return
+        elif self.session.broken:
+            self.info.value = f"<b>Cannot train this model more:</b> {self.session.broken}."
             return
         self._run(self.num_steps.value)
 
@@ -151,9 +183,13 @@ class TrainingPanel:
             self._draw()
             self.samples = s.samples(self.num_samples, seed=self.seed)
             self.samples_html.value = "<b>samples:</b> " + ", ".join(self.samples)
+        except TrainingDiverged as e:
+            self.info.value = (f"<b>Training stopped:</b> {e}. Press <b>Train</b> to start "
+                               "again with a smaller learning rate.")
+            return
         finally:
             self.train_button.disabled = False
-            self.more_button.disabled = self.session is None
+            self.more_button.disabled = self.session is None or bool(self.session.broken)
         if not s.losses:
             self.info.value = "Stopped before the first step: press Train again."
             return

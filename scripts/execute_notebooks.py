@@ -5,7 +5,9 @@
 
 Each notebook runs in its own folder (as JupyterLab runs it) with the `python3` kernel; the
 file is rewritten only if every cell ran without an error, so a failing chapter is never
-saved half-executed. Prints the run time of each (not saved anywhere).
+saved half-executed, and it is saved in the form JupyterLab writes
+(`normalize_notebooks.py`), so that opening it is not editing it. Prints the run time of
+each (not saved anywhere).
 """
 import argparse
 import sys
@@ -13,6 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from normalize_notebooks import normalize_text  # noqa: E402  (the script beside this one)
 
 
 def execute(path, timeout=900):
@@ -29,7 +33,7 @@ def execute(path, timeout=900):
     except CellExecutionError as e:
         print(f"{path.name}: FAILED, not saved\n{str(e)[:3000]}", file=sys.stderr)
         return False
-    nbformat.write(nb, path)
+    path.write_text(normalize_text(nbformat.writes(nb)), encoding="utf-8", newline="\n")
     print(f"{path.name}: executed in {time.perf_counter() - start:.1f} s, saved")
     return True
 

@@ -1,4 +1,4 @@
-"""Train the small model that chapter 06 samples from and save it as a checkpoint.
+"""Train the small model that chapter 07 samples from and save it as a checkpoint.
 
 Run from the repository root (it takes a few minutes on one core):
 

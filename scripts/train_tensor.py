@@ -1,4 +1,4 @@
-"""Train a larger GPT on the tensor engine and save it for chapter 07.
+"""Train a larger GPT on the tensor engine and save it for chapter 08.
 
     python scripts/train_tensor.py            # ~10 minutes on 2 cores, alone
     python scripts/train_tensor.py --num_steps 200 --out /tmp/quick.npz   # a smoke run

@@ -1,7 +1,8 @@
 """One Chromium page driving JupyterLab, for the browser smoke tests (tests/test_browser.py).
 
 Owns: `LabPage` (open a notebook, Run All through the menu, wait for the kernel, read error
-outputs, press widget buttons, move sliders, take screenshots) and how Chromium is started
+outputs, measure the pictures in the outputs, scroll through, close the tab, press widget
+buttons, move sliders, take screenshots) and how Chromium is started
 (Debian's /usr/bin/chromium with the flags in CHROMIUM_ARGS; never `playwright install`).
 
 Imports: playwright's sync API (the caller makes the page; TimeoutError is imported where
@@ -60,6 +61,30 @@ JS_SNAPSHOT_DEF = """() => { window.__snap = (sel) => {
   }).join('\\n');
   return imgs + '#' + text;
 }; }"""
+
+
+# every output that shows a picture: its pictures (img, or an outermost svg, at least 24 px
+# wide) with their width, whether they loaded, and the output area's width
+JS_PICTURES = """(panel) => [...document.querySelectorAll(panel + ' .jp-OutputArea-output')]
+  .map(o => {
+    const pics = [...o.querySelectorAll('img, svg')]
+      .filter(e => !(e.tagName.toLowerCase() === 'svg' && e.parentElement.closest('svg')))
+      .map(e => ({tag: e.tagName.toLowerCase(), width: e.getBoundingClientRect().width,
+                  loaded: e.tagName.toLowerCase() !== 'img' || (e.complete && e.naturalWidth > 0)}))
+      .filter(e => e.width >= 24);
+    return {mime: o.dataset.mimeType || '', pictures: pics, area: o.clientWidth,
+            scroll: o.scrollWidth};
+  }).filter(o => o.pictures.length)"""
+
+JS_SCROLL = """async (panel) => {
+  const box = document.querySelector(panel + ' .jp-WindowedPanel-outer')
+           || document.querySelector(panel + ' .jp-Notebook');
+  for (let y = 0; y <= box.scrollHeight; y += box.clientHeight / 2) {
+    box.scrollTop = y;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  box.scrollTop = 0;
+}"""
 
 
 class LabPage:
@@ -130,6 +155,40 @@ class LabPage:
         errors += [t for t in self.page.locator(f"{PANEL} .jp-OutputArea-output")
                    .all_inner_texts() if "Error displaying widget" in t]
         return errors
+
+    def pictures(self):
+        """[{mime, pictures: [{tag, width, loaded}], area, scroll}] for every output that shows
+        a picture, once every image has finished loading."""
+        self.page.wait_for_function(
+            """(p) => [...document.querySelectorAll(p + ' .jp-OutputArea-output img')]
+                       .every(i => i.complete)""", arg=PANEL, timeout=30_000)
+        return self.page.evaluate(JS_PICTURES, PANEL)
+
+    def is_dirty(self):
+        """Whether the open notebook shows unsaved changes (its tab's dirty mark)."""
+        return self.page.evaluate("() => !!document.querySelector('.lm-TabBar-tab.jp-mod-dirty')")
+
+    def news_toast(self):
+        """The text of any notification toast on the page ('' when none)."""
+        return " ".join(self.page.locator(".Toastify__toast").all_inner_texts())
+
+    def scroll_through(self):
+        """Read the notebook as a person would: scroll to the end, half a screen at a time."""
+        self.page.evaluate(JS_SCROLL, PANEL)
+
+    def close_tab(self):
+        """File → Close Tab; returns the text of a dialog that asks to save, or None."""
+        self.menu("File", "Close Tab")
+        try:
+            self.page.wait_for_selector(".jp-Dialog", timeout=2_000)
+        except Exception:           # playwright's TimeoutError: no dialog, as it should be
+            self.page.wait_for_selector(PANEL, state="detached", timeout=10_000)
+            self.current = None
+            return None
+        dialog = self.page.locator(".jp-Dialog")
+        text = dialog.inner_text()
+        dialog.locator(".jp-Dialog-button", has_text=re.compile("Cancel")).click()
+        return text
 
     def screenshot(self, path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)

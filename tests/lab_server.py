@@ -2,7 +2,9 @@
 
 Owns: `LabServer` — JupyterLab on 127.0.0.1, a random free port, a random token, every
 Jupyter/IPython/matplotlib directory in a temporary folder, serving a temporary copy of
-notebooks/ so the repository's notebooks are never written — and its peak memory.
+notebooks/ so the repository's notebooks are never written — and its peak memory. Its user
+settings are `LAB_SETTINGS` unless given; `app_settings_dir` can point it at the course's
+shipped defaults (jupyter/overrides.json), as `make course` does.
 
 Imports: nothing of microgpt's; the page that drives it is `lab_page`.
 """
@@ -49,7 +51,7 @@ def peak_rss_mb(pid):
 class LabServer:
     """`jupyter lab` serving a copy of `notebooks_dir` from `tmp`; nothing is written elsewhere."""
 
-    def __init__(self, notebooks_dir, tmp, repo_root):
+    def __init__(self, notebooks_dir, tmp, repo_root, user_settings=None, app_settings_dir=None):
         self.tmp = Path(tmp)
         self.root_dir = self.tmp / "notebooks"
         shutil.copytree(notebooks_dir, self.root_dir,
@@ -57,6 +59,8 @@ class LabServer:
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
         self.repo_root = Path(repo_root)
+        self.user_settings = LAB_SETTINGS if user_settings is None else user_settings
+        self.app_settings_dir = app_settings_dir
         self.proc = None
 
     def _env(self):
@@ -76,7 +80,8 @@ class LabServer:
 
     def _write_settings(self):
         settings = self.tmp / "lab-user-settings"
-        for rel, values in LAB_SETTINGS.items():
+        settings.mkdir(parents=True, exist_ok=True)
+        for rel, values in self.user_settings.items():
             path = settings / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -92,6 +97,8 @@ class LabServer:
                f"--LabApp.workspaces_dir={self.tmp / 'lab-workspaces'}",
                "--LabApp.news_url=", "--LabApp.check_for_updates_class="
                "jupyterlab.handlers.announcements.NeverCheckForUpdate"]
+        if self.app_settings_dir:
+            cmd.append(f"--LabApp.app_settings_dir={self.app_settings_dir}")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")      # CI containers run as root
         self.log = open(self.tmp / "jupyterlab.log", "w")

@@ -10,7 +10,16 @@ tests/output/ (git-ignored). Without Chromium or Playwright these tests skip, un
 MICROGPT_REQUIRE_BROWSER=1 (as in .ci/run), where they fail.
 
 The steps run in a fixed order in one page, so a chapter's widget checks reuse its run.
+
+Opening a chapter (a second JupyterLab, with the course's own settings, jupyter/, and a
+2-second autosave): each chapter, copied and put in JupyterLab's saved form by
+scripts/normalize_notebooks.py, is opened without running anything, as an untrusted
+notebook (every fresh clone is). Every saved picture must show, none may be wider than
+the output area at a 1400-pixel-wide window, no news pop-up may show, and opening,
+scrolling through, waiting past autosave and closing must leave the file byte-identical.
 """
+import importlib.util
+import json
 import os
 import time
 from pathlib import Path
@@ -47,6 +56,20 @@ def steps():
     return out
 
 
+def saved_pictures(path):
+    """How many outputs of the notebook at `path` hold a picture (an image, or HTML with one)."""
+    count = 0
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            html = data.get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            if any(m in data for m in ("image/png", "image/jpeg", "image/gif", "image/svg+xml")) \
+                    or "<img" in html or "<svg" in html:
+                count += 1
+    return count
+
+
 def browser_missing():
     """Why the browser tests cannot run here, or None."""
     if not _has_module("playwright"):
@@ -59,18 +82,22 @@ def browser_missing():
 
 
 def _has_module(name):
-    import importlib.util
     return importlib.util.find_spec(name) is not None
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def need_browser():
+    """Skip (or, with MICROGPT_REQUIRE_BROWSER=1, fail) where the browser tests cannot run."""
     reason = browser_missing()
     if reason:
         if os.environ.get("MICROGPT_REQUIRE_BROWSER") == "1":
             pytest.fail(f"browser tests are required (MICROGPT_REQUIRE_BROWSER=1) but {reason}",
                         pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab"), ROOT).start()
@@ -140,3 +167,105 @@ def test_in_browser(lab, step):
         assert after != before, f"temperature {value:g} did not change the samples"
         assert not lab.error_outputs(), "\n".join(lab.error_outputs())
     lab.timings[f"{kind} {path.stem}"] = time.monotonic() - t0
+
+
+# ---- opening a chapter: nothing run, untrusted, the course's settings --------------------
+
+OPEN_WIDTH = 1400                     # px: the window of the "graphs fit the page" check
+AUTOSAVE_S = 2                        # the test's autosave interval (JupyterLab's default: 120)
+OPEN_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+        {"windowingMode": "none", "autoStartDefaultKernel": True},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings":
+        {"autosaveInterval": AUTOSAVE_S},
+}
+
+
+def chapters():
+    return [pytest.param(p, id=p.stem) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+
+
+def _normalizer():
+    spec = importlib.util.spec_from_file_location(
+        "normalize_notebooks", ROOT / "scripts" / "normalize_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory):
+    """visit(chapter) -> what opening it showed and did; each chapter is visited once."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    normalize = _normalizer().normalize_text
+    server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab-open"), ROOT,
+                       user_settings=OPEN_SETTINGS, app_settings_dir=ROOT / "jupyter")
+    for path in server.root_dir.glob("*.ipynb"):      # the committed form, whatever Python
+        path.write_text(normalize(path.read_text(encoding="utf-8")), encoding="utf-8")
+    server.start()
+    seen = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": OPEN_WIDTH, "height": 900})
+            page.set_default_timeout(60_000)
+            lab = LabPage(page, server)
+
+            def visit(path):
+                if path.name not in seen:
+                    seen[path.name] = _visit(lab, server.root_dir / path.name)
+                return seen[path.name]
+            try:
+                yield visit
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+
+
+def _visit(lab, path):
+    """Open `path` (nothing run), measure its pictures, read it, wait past autosave, close."""
+    t0 = time.monotonic()
+    before = path.read_bytes()
+    lab.open(path.name)
+    pictures = lab.pictures()
+    toast = lab.news_toast()
+    lab.screenshot(OUTPUT / f"open_{path.stem}.png")
+    lab.scroll_through()
+    time.sleep(2.5 * AUTOSAVE_S)        # past at least two autosaves
+    dirty = lab.is_dirty()
+    dialog = lab.close_tab()
+    return {"pictures": pictures, "toast": toast, "dirty": dirty, "dialog": dialog,
+            "unchanged": path.read_bytes() == before, "seconds": time.monotonic() - t0}
+
+
+@pytest.mark.parametrize("path", chapters())
+def test_saved_pictures_show_before_anything_runs(opened, path):
+    seen = opened(path)
+    shown = [o for o in seen["pictures"] if all(p["loaded"] for p in o["pictures"])]
+    assert len(shown) == saved_pictures(path), (
+        f"{path.name}: {saved_pictures(path)} saved picture outputs, {len(shown)} shown "
+        f"(untrusted, nothing run): {seen['pictures']}")
+    assert not seen["toast"], f"a notification covers the notebook: {seen['toast']!r}"
+
+
+@pytest.mark.parametrize("path", chapters())
+def test_no_picture_is_wider_than_the_output_area(opened, path):
+    seen = opened(path)
+    for out in seen["pictures"]:
+        for pic in out["pictures"]:
+            assert pic["width"] <= out["area"] + 1, (
+                f"{path.name}: a {pic['tag']} of {pic['width']:.0f} px in an output area of "
+                f"{out['area']} px ({OPEN_WIDTH}-px window)")
+        assert out["scroll"] <= out["area"] + 1, f"{path.name}: an output scrolls sideways"
+
+
+@pytest.mark.parametrize("path", chapters())
+def test_opening_reading_and_closing_leaves_the_file_unchanged(opened, path):
+    seen = opened(path)
+    assert seen["dialog"] is None, f"closing {path.name} asked: {seen['dialog']!r}"
+    assert not seen["dirty"], f"{path.name} was marked modified by opening and scrolling it"
+    assert seen["unchanged"], f"{path.name} was rewritten by opening it (autosave)"
+    assert seen["seconds"] < 120

@@ -170,3 +170,28 @@ def test_no_graph_is_wider_than_max_width(engine, rankdir, has_dot):
         svg = viz.draw_graph(wide, engine=engine, rankdir=rankdir, max_width=max_width).svg
         width = float(re.search(r'<svg[^>]* width="([\d.]+)px"', svg).group(1))
         assert width <= max_width + 0.5, f"{engine}/{rankdir}: {width} px > {max_width}"
+
+
+@pytest.mark.parametrize("engine", ["fallback", "graphviz"])
+def test_graph_html_is_the_same_svg_as_an_img_of_the_fitted_size(engine, has_dot):
+    """text/html is what JupyterLab shows for an untrusted notebook (it drops saved SVG):
+    an <img> whose data: source is the SVG itself, no wider than max_width."""
+    if engine == "graphviz" and not has_dot:
+        pytest.skip("Graphviz's dot is not installed (the fallback case still runs)")
+    import base64
+    picture = viz.draw_graph(small_expression(), engine=engine, max_width=300)
+    html = picture._repr_html_()
+    m = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
+                     r'width="([\d.]+)" height="([\d.]+)" style="max-width: 100%; height: auto" '
+                     r'alt="&lt;computation graph drawn by \w+&gt;"/>', html)
+    assert m, html[:200]
+    assert base64.b64decode(m.group(1)).decode("utf-8") == picture.svg
+    assert float(m.group(2)) <= 300
+
+
+def test_a_notebook_saves_the_graph_as_html_svg_and_text():
+    """What IPython puts in the saved output: all three forms (nbval ignores graph cells)."""
+    formatter = pytest.importorskip("IPython.core.formatters").DisplayFormatter()
+    data, _ = formatter.format(viz.draw_graph(small_expression(), engine="fallback"))
+    assert {"text/html", "image/svg+xml", "text/plain"} <= set(data)
+    assert data["text/plain"] == "<computation graph drawn by fallback>"

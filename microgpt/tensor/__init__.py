@@ -1,4 +1,4 @@
-"""The same GPT on NumPy arrays: chapter 07, "efficiency".
+"""The same GPT on NumPy arrays: chapter 08, "efficiency".
 
 The scalar package builds one graph node per number; this subpackage builds one per *array*
 operation, so a whole batch of padded documents goes through the model in a few dozen

@@ -10,7 +10,9 @@ Built the way `GPT` is: `TensorGPT(config, rng)` draws fresh weights with
 The loss of a batch is the mean over its documents of each document's mean loss over
 positions, so a batch of one document equals `GPT.loss(tokens)` of the scalar engine.
 Padded positions get loss weight 0; causal attention means no real position ever looks at
-a padded one (padding only comes after the real tokens).
+a padded one (padding only comes after the real tokens). Token ids are checked as the
+scalar `GPT.forward` checks them: whole numbers inside the vocabulary (NumPy would read
+-1 as the last row, and 2.7 as 2).
 
 Imports: tensor.engine, model, nn.
 """
@@ -41,6 +43,10 @@ def make_batch(token_lists, block_size):
         if len(tokens) > block_size:
             raise ValueError(f"{len(tokens)} tokens exceed block_size {block_size}; "
                              f"crop them to tokens[:{block_size}]")
+    for tokens in token_lists:
+        for t in tokens:
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+                raise ValueError(f"token ids must be whole numbers, got {t!r}")
     B, T = len(token_lists), max(len(t) for t in token_lists) - 1
     inputs = np.zeros((B, T), dtype=np.int64)
     targets = np.zeros((B, T), dtype=np.int64)
@@ -98,10 +104,24 @@ class TensorGPT:
     def num_params(self):
         return sum(p.data.size for p in self.params.values())
 
+    def check_tokens(self, ids):
+        """ValueError, as the scalar GPT says it, unless `ids` are ints in the vocabulary."""
+        ids = np.asarray(ids)
+        if ids.size and ids.dtype.kind not in "iu":
+            raise ValueError(f"token ids must be whole numbers, got an array of {ids.dtype}")
+        if ids.size and not (0 <= ids.min() and ids.max() < self.config.vocab_size):
+            bad = ids.min() if ids.min() < 0 else ids.max()
+            raise ValueError(f"token {bad} is outside the vocabulary "
+                             f"(0..{self.config.vocab_size - 1})")
+        return ids
+
     def forward(self, inputs):
         """Logits (B, T, vocab_size) for token ids `inputs` (B, T), every position at once."""
         cfg, p = self.config, self.params
-        inputs = np.asarray(inputs)
+        inputs = self.check_tokens(inputs)
+        if inputs.ndim != 2:
+            raise ValueError(f"inputs must be token ids of shape (B, T), got shape "
+                             f"{inputs.shape}")
         B, T = inputs.shape
         C, H, D = cfg.n_embd, cfg.n_head, cfg.head_dim
         if T > cfg.block_size:
@@ -130,4 +150,5 @@ class TensorGPT:
     def loss(self, token_lists):
         """Mean over the token lists of each one's mean cross-entropy: a 0-d Tensor."""
         inputs, targets, weights = make_batch(token_lists, self.config.block_size)
+        self.check_tokens(targets)
         return self.forward(inputs).cross_entropy(targets, weights.astype(self.dtype))

@@ -1,11 +1,13 @@
 """Adam on arrays: `TensorAdam`, the formula of `optim.Adam` applied to whole matrices.
 
 Owns: `TensorAdam` only. The learning-rate schedule is shared with the scalar side:
-`optim.lr_at`.
+`optim.lr_at`. Its learning rate is checked as `optim.Adam` checks it.
 
-Imports: nothing of ours.
+Imports: validate.
 """
 import numpy as np
+
+from ..validate import positive_number
 
 
 class TensorAdam:
@@ -13,6 +15,7 @@ class TensorAdam:
 
     def __init__(self, params, lr=0.01, betas=(0.9, 0.95), eps=1e-8):
         self.params = list(params)
+        lr = positive_number("learning_rate", lr)
         self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]

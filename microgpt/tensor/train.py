@@ -3,10 +3,14 @@
 Owns: the tensor side's step (forward a batch, backward, one `TensorAdam` update) and
 evaluation in chunks. The loop itself is the package's one loop, `train.run_steps`
 (which docs each step uses, the `optim.lr_at` schedule, callbacks), so with batch_size 1
-and no warm-up a tensor run is the scalar run of `train.train`, step for step.
+and no warm-up a tensor run is the scalar run of `train.train`, step for step. A run that
+diverges stops with `train.TrainingDiverged` at its first non-finite loss (NumPy's overflow
+warnings on the way there are silenced: the error says it once).
 
 Imports: tensor.optim, train.
 """
+import numpy as np
+
 from ..train import run_steps
 from .optim import TensorAdam
 
@@ -22,9 +26,10 @@ def train_tensor(model, docs, tokenizer, num_steps, learning_rate=0.01, batch_si
     optimizer = optimizer or TensorAdam(model.parameters(), lr=learning_rate)
 
     def step(batch, lr):
-        loss = model.loss(batch)
-        loss.backward()
-        optimizer.step(lr)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = model.loss(batch)
+            loss.backward()
+            optimizer.step(lr)
         return float(loss.data)
     return run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
                      batch_size=batch_size, warmup_steps=warmup_steps, callback=callback,
