@@ -18,7 +18,7 @@ CHP     := .cache/chp/node_modules/.bin/configurable-http-proxy
 LEARNERS ?= 10
 NBVAL   := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:python
 
-.PHONY: setup data course lint test test-fast test-unit test-notebooks test-browser bench clean proxy hub bench-classroom
+.PHONY: setup data course lint test test-fast test-unit test-notebooks test-browser bench clean proxy hub bench-classroom site
 
 setup: $(VENV)/.installed
 
@@ -61,6 +61,11 @@ test-browser: setup data
 
 bench: setup data
 	$(PY) benchmarks/bench_train.py
+
+# the course as a static JupyterLite site in site/ (scripts/build_site.py; npm for Pyodide's core)
+# (its build tools, the `site` extra, come with `dev`)
+site: setup data
+	$(PY) scripts/build_site.py --output site
 
 proxy: $(CHP)
 

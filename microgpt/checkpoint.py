@@ -11,6 +11,8 @@ Imports: model, tokenizer, data (for its path check and atomic write).
 """
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +64,29 @@ def check_finite(weights, what):
                                   "train again with a smaller learning rate")
 
 
+def check_checkpoint_file(path):
+    """CheckpointError unless `path` is an existing regular file (checked without opening
+    it: opening a FIFO would wait forever, reading /dev/zero would never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {path}") from None
+    except OSError as e:
+        raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
+    if stat.S_ISDIR(mode):
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
+    if not stat.S_ISREG(mode):
+        raise CheckpointError(f"{path} is not a regular file (a device, a FIFO or a socket), "
+                              "not a checkpoint file")
+
+
 def load_checkpoint(path, tokenizer=None):
     """A `Checkpoint(model, tokenizer, meta)` from `path`.
 
     tokenizer: if given, the checkpoint's vocabulary must equal its vocabulary.
     """
     path = Path(path)
+    check_checkpoint_file(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

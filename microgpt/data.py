@@ -244,8 +244,8 @@ def split_names(docs, rng, val_fraction=0.1):
 if __name__ == "__main__":          # `python -m microgpt.data`: fetch the dataset
     import sys
     try:
-        where = find_names()
-        print(f"names: {len(read_docs(where))} documents in {where}")
+        docs = load_names()                 # an error blames $MICROGPT_DATA if it is the cause
+        print(f"names: {len(docs)} documents in {find_names()}")
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -4,12 +4,15 @@ Owns: the seed's story, told once. The first revision of `microgpt.py` trains ea
 by calling `backward()` once per position, on a graph built from chains of binary `+` and
 `*` (Python's `sum`). `Value.backward()` adds into every node's `.grad` and never resets it.
 The keys and values of earlier positions belong to every later position's graph, so each
-call pushes their whole accumulated gradient down again: `wte`, `wpe`, `attn_wk` and
-`attn_wv` get gradients several times too large (2–4× at step 1, thousands of times by step
-20) and pointing the wrong way, while the query, `attn_wo` and MLP weights stay exact. Adam
-moves every weight by about the learning rate whatever its gradient's size, so it is the
-direction, not the size, that does the damage: the demo's loss falls much less than it
-should. The training chapter shows it with a gradient check.
+call pushes their whole accumulated gradient down again. At the first step only `wte` and
+`wpe` are hit (2.8× and 4.3× too large: `attn_wo` and `mlp_fc2` start at zero, so the
+attention and MLP weights below them have no gradient yet); by step 20 `wte`, `wpe`,
+`attn_wk` and `attn_wv` are hundreds to hundreds of thousands of times too large and point
+the wrong way (cosines with the exact gradient of 0.1 to 0.6), while the query, `attn_wo`
+and MLP weights stay exact. Adam moves every weight by about the learning rate whatever its
+gradient's size, so it is the direction, not the size, that does the damage: the demo's
+loss falls, but much less than it should (3.05 against 2.87 over steps 41–60).
+The training chapter shows it with a gradient check.
 
 The over-counting depends on which intermediate nodes exist, so reproducing the seed's
 transcript bit for bit needs the seed's own graph: this module rebuilds the forward pass

@@ -1,110 +1,97 @@
 """A model in training, a few steps at a time: what the training panel drives.
 
-Owns: `TrainingSession` (a model, its Adam state and its history — steps, losses,
-validation points — trained in chunks that continue where the last one stopped, safe to
-interrupt: the kernel's stop button ends a run between two whole steps, or abandons a
-validation between two names, and a second press interrupts at once) and `StepCost` (the
-time estimate shown before a run, calibrated on this machine). Bad settings (no documents,
-an unknown setting, a negative validation size, a model too big for this process) are a
-`ValueError` saying what to change; a run that diverges raises `train.TrainingDiverged`
-and leaves the session unusable (its weights are NaN), as does an interrupt in the middle
-of a step. Needs no widgets and no browser; `widgets` puts buttons on it.
+Owns: `TrainingSession` (a model, its Adam state and its history — steps, losses, learning
+rates, validation points — trained in chunks that continue where the last one stopped, on
+the scalar engine or, with `engine="tensor"`, on the NumPy engine of chapter 08 with
+batches of names; safe to interrupt: the kernel's stop button ends a run between two whole
+steps, or abandons a validation between two names, and a second press interrupts at once)
+and `StepCost` (the time estimate shown before a run: real steps of the very settings,
+timed in this process). Bad settings (no documents, an unknown setting or engine, a
+negative validation size, a model too big for this process) are a `ValueError` saying what
+to change; a run that diverges raises `train.TrainingDiverged` and leaves the session
+unusable (its weights are NaN), as does an interrupt in the middle of a step. Needs no
+widgets and no browser; `widgets` puts buttons on it.
 
-Imports: model, optim, sample, tokenizer, train, validate.
+Imports: model, optim, runtime, sample, tokenizer, train, validate, tensor.model, tensor.optim,
+tensor.sample, tensor.train (the last four inside functions: NumPy only for the tensor
+engine).
 """
+import math
 import random
-import signal
-import threading
 import time
 
 from .model import GPT, GPTConfig, check_memory, longest_positions
-from .optim import Adam
+from .optim import Adam, lr_at
+from .runtime import DeferredInterrupt, OneBlasThread
 from .sample import generate
 from .tokenizer import CharTokenizer
 from .train import TrainingDiverged, evaluate, run_steps, train_step
 from .validate import positive_number, whole_number
 
 NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
-
-
-class _DeferredInterrupt:
-    """While active, a first Ctrl-C / press of the kernel's stop button only sets `.requested`.
-
-    The training loop looks at the flag between steps (and validation between names), so a
-    step's forward, backward and Adam update always complete together. A second interrupt
-    is not swallowed: it raises KeyboardInterrupt at once, wherever the code is. Off the main
-    thread (where signal handlers cannot be installed) it does nothing and an interrupt
-    behaves as usual.
-    """
-
-    def __enter__(self):
-        self.requested, self._previous = False, None
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def _handler(self, signum, frame):
-        if self.requested:                  # pressed again: the user means it
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-        return False
+ENGINES = ("scalar", "tensor")
+DIVERGED_FACTOR = 100   # a loss this many times log(vocab_size) means the run diverged
 
 
 class StepCost:
-    """Estimates how long training takes, from the size of one step's graph.
+    """Estimates how long a run takes, from real steps of the same settings timed here.
 
-    Cost model: the time of a step is proportional to the work it does, counted as the
-    edges of its computation graph (one multiply-add each in backward) plus 4 per parameter
-    (the Adam update). Evaluating a validation name costs a forward pass only, a fraction
-    of a step. The seconds per unit and that fraction are measured once, in this process,
-    by timing three steps and three forward passes of a tiny model; estimates are rough
-    (±50% on a busy machine) but scale correctly with the model's size.
+    Cost model: seconds = steps × (one step) + validation names × (one name's forward pass)
+    + extra × (one unit of the caller's own work, e.g. redrawing a plot, given in seconds by
+    `extra_seconds`). One step of a setting is timed once (after a warm-up step) on a
+    throwaway session of the same engine, shape and batch size, fed the same names the run
+    starts with (the scalar engine: a median-length name), and remembered. `clock` is the
+    timer (a fake one makes the arithmetic testable).
     """
 
-    def __init__(self, docs, tokenizer):
+    TIMED_STEPS = 3
+
+    def __init__(self, docs, tokenizer, clock=time.perf_counter):
         if not any(docs):
             raise ValueError("estimating a run needs at least one training document (a name)")
         lengths = sorted(len(d) for d in docs[:2000])
         self.typical_doc = next(d for d in docs if len(d) == lengths[len(lengths) // 2])
-        self.tokenizer = tokenizer
-        self.seconds_per_unit = self.forward_fraction = None
-        self._units = {}
+        self.docs, self.tokenizer, self.clock = list(docs[:2000]), tokenizer, clock
+        self._step, self._eval, self._sample = {}, {}, {}
 
-    def units(self, config):
-        """Work units of one training step on a typical (median-length) document."""
-        if config not in self._units:
-            model = GPT(config, random.Random(0))
-            tokens = self.tokenizer.encode_doc(self.typical_doc, config.block_size)
-            edges = sum(len(n._children) for n in model.loss(tokens).topo_order())
-            self._units[config] = edges + 4 * model.num_params
-        return self._units[config]
+    def _session(self, config, engine, batch_size):
+        docs = [self.typical_doc] if engine == "scalar" else self.docs
+        return TrainingSession(docs, None, self.tokenizer, engine=engine, batch_size=batch_size,
+                               **config_settings(config))
 
-    def calibrate(self):
-        cfg = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=8, n_head=2, block_size=8)
-        model = GPT(cfg, random.Random(0))
-        opt = Adam(model.parameters())
-        tokens = self.tokenizer.encode_doc(self.typical_doc, cfg.block_size)
-        steps, forwards = [], []
-        for _ in range(3):
-            start = time.perf_counter()
-            train_step(model, opt, tokens, 0.01)
-            steps.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            model.loss(tokens)
-            forwards.append(time.perf_counter() - start)
-        self.seconds_per_unit = min(steps) / self.units(cfg)
-        self.forward_fraction = min(1.0, min(forwards) / min(steps))
+    def _timed(self, fn):
+        start = self.clock()
+        fn()
+        return self.clock() - start
 
-    def estimate_seconds(self, config, num_steps, num_eval_docs=0):
-        """Seconds for `num_steps` training steps plus `num_eval_docs` validation names."""
-        if self.seconds_per_unit is None:
-            self.calibrate()
-        step_equivalents = num_steps + num_eval_docs * self.forward_fraction
-        return step_equivalents * self.units(config) * self.seconds_per_unit
+    def step_seconds(self, config, engine="scalar", batch_size=1):
+        """Seconds of one training step with these settings (timed once, then remembered)."""
+        key = (config, engine, batch_size)
+        if key not in self._step:
+            s = self._session(config, engine, batch_size)
+            s.train(1)                                               # warm-up, not timed
+            times = sorted(self._timed(lambda: s.train(1)) for _ in range(self.TIMED_STEPS))
+            self._step[key] = times[len(times) // 2]
+            s.val_docs = (self.docs if engine == "tensor" else [self.typical_doc] * 2)[:50]
+            self._eval[(config, engine)] = self._timed(s.validate) / len(s.val_docs)
+            self._sample[(config, engine)] = self._timed(lambda: s.samples(2)) / 2
+        return self._step[key]
+
+    def sample_seconds(self, config, engine="scalar"):
+        """Seconds to sample one name from a (barely trained) model of these settings."""
+        self.step_seconds(config, engine, 1 if engine == "scalar" else 8)
+        return self._sample[(config, engine)]
+
+    def estimate_seconds(self, config, num_steps, num_eval_docs=0, *, engine="scalar",
+                         batch_size=1, extra_seconds=0.0):
+        """Seconds for `num_steps` steps, `num_eval_docs` validation names and the extra."""
+        step = self.step_seconds(config, engine, batch_size)
+        return num_steps * step + num_eval_docs * self._eval[(config, engine)] + extra_seconds
+
+
+def config_settings(config):
+    return dict(n_embd=config.n_embd, n_head=config.n_head, n_layer=config.n_layer,
+                block_size=config.block_size)
 
 
 class TrainingSession:
@@ -112,18 +99,22 @@ class TrainingSession:
 
     For example, `s = TrainingSession(train_docs, val_docs, n_embd=16, n_head=4)`, then
     `s.train(100)` twice: the second call goes on where the first stopped, and afterwards
-    `s.losses` holds 200 losses and `s.val[-1]` the last (step, validation loss).
+    `s.losses` holds 200 losses, `s.lrs` their learning rates and `s.val[-1]` the last
+    (step, validation loss). `engine="tensor"` trains the same GPT on NumPy arrays
+    (chapter 08), `batch_size` names per step (the scalar engine trains one).
 
     Each `train(num_steps)` call decays the learning rate linearly to 0 over its own steps,
-    as `microgpt.train.train` does. Stopping the kernel mid-run ends it after the current
-    step: `losses`, `steps` and the optimizer always agree.
+    as `microgpt.train.train` does: a second call starts again at `learning_rate`.
+    Stopping the kernel mid-run ends it after the current step: `losses`, `steps` and the
+    optimizer always agree.
     """
 
-    SETTINGS = ("n_embd", "n_head", "n_layer", "block_size", "learning_rate", "seed", "val_size")
+    SETTINGS = ("n_embd", "n_head", "n_layer", "block_size", "learning_rate", "seed",
+                "val_size", "engine", "batch_size", "warmup_steps")
 
     def __init__(self, train_docs, val_docs=None, tokenizer=None, *, n_embd=16, n_head=4,
                  n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100,
-                 **unknown):
+                 engine="scalar", batch_size=1, warmup_steps=0, **unknown):
         if unknown:
             name = next(iter(unknown))
             raise ValueError(f"unknown setting {name!r}; the settings are "
@@ -131,30 +122,75 @@ class TrainingSession:
         if train_docs is None or not any(train_docs):
             raise ValueError("a training session needs at least one training document (a "
                              "name); the list is empty")
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; the engines are 'scalar' and 'tensor'")
         positive_number("learning_rate", learning_rate)
         val_size = whole_number("val_size", val_size, low=0)
+        self.batch_size = whole_number("batch_size", batch_size)
+        self.warmup_steps = whole_number("warmup_steps", warmup_steps, low=0)
+        if engine == "scalar" and self.batch_size != 1:
+            raise ValueError(f"the scalar engine trains one name per step, so batch_size must "
+                             f"be 1 (got {batch_size}); batches need engine='tensor'")
         self.tokenizer = tokenizer or CharTokenizer(list(train_docs) + list(val_docs or []))
         self.config = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=n_embd,
                                 n_head=n_head, n_layer=n_layer, block_size=block_size)
         self.train_docs = list(train_docs)
         self.val_docs = list(val_docs or [])[:val_size]
-        check_memory(self.config, longest_positions(self.config, self.train_docs))
-        self.learning_rate = learning_rate
+        self.engine, self.learning_rate = engine, learning_rate
         self.broken = None              # why this session cannot train any more, if it cannot
-        self.model = GPT(self.config, random.Random(seed))
-        self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
-        self.steps, self.losses, self.val = [], [], []   # step numbers, losses, (step, val loss)
+        if engine == "scalar":
+            check_memory(self.config, longest_positions(self.config, self.train_docs))
+            self.model = GPT(self.config, random.Random(seed))
+            self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
+        else:
+            from .tensor.model import TensorGPT
+            from .tensor.optim import TensorAdam
+            self.model = TensorGPT(self.config, random.Random(seed))
+            self.optimizer = TensorAdam(self.model.parameters(), lr=learning_rate)
+        self.steps, self.losses, self.lrs = [], [], []      # per step: number, loss, lr
+        self.val = []                                       # (step, validation loss)
         self.interrupted = False
 
     def validate(self, should_stop=None):
         """Record and return the mean loss on the validation names (None if there are none,
-        or if `should_stop()` said True before the last name: then nothing is recorded)."""
+        or if `should_stop()` said True before the last name: then nothing is recorded).
+        A step already validated is not validated twice."""
         if not self.val_docs:
             return None
-        loss = evaluate(self.model, self.val_docs, self.tokenizer, should_stop)
+        if self.val and self.val[-1][0] == self.optimizer.t:
+            return self.val[-1][1]
+        if self.engine == "tensor":
+            from .tensor.train import evaluate_tensor
+            with OneBlasThread():
+                loss = evaluate_tensor(self.model, self.val_docs, self.tokenizer)
+        else:
+            loss = evaluate(self.model, self.val_docs, self.tokenizer, should_stop)
         if loss is not None:
             self.val.append((self.optimizer.t, loss))
         return loss
+
+    def _step_function(self):
+        """step(batch, lr) -> loss for run_steps; a loss far above knowing nothing (log of
+        the vocabulary size), which float64 arrays can reach without overflowing, diverged."""
+        limit = DIVERGED_FACTOR * math.log(self.config.vocab_size)
+
+        def step(batch, lr):
+            if self.engine == "scalar":
+                loss = train_step(self.model, self.optimizer, batch[0], lr)
+            else:
+                import numpy as np
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    out = self.model.loss(batch)
+                    out.backward()
+                    self.optimizer.step(lr)
+                loss = float(out.data)
+            if loss > limit:
+                raise TrainingDiverged(
+                    f"training diverged at step {self.optimizer.t}: the loss reached {loss:.3g}, "
+                    f"{loss / limit * DIVERGED_FACTOR:.0f} times that of a model that knows "
+                    f"nothing; lower the learning rate (it was {self.learning_rate:g})")
+            return loss
+        return step
 
     def train(self, num_steps, *, val_every=None, callback=None):
         """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss).
@@ -172,19 +208,18 @@ class TrainingSession:
         def record(k, n, loss):
             self.steps.append(self.optimizer.t)
             self.losses.append(loss)
+            self.lrs.append(lr_at(k - 1, n, self.learning_rate, self.warmup_steps))
             if k % val_every == 0 or k == n:
                 self.validate(should_stop=lambda: stop.requested)
             if callback is not None:
                 callback(k, n, loss)
 
-        def step(batch, lr):
-            return train_step(self.model, self.optimizer, batch[0], lr)
-
         try:
-            with _DeferredInterrupt() as stop:
+            with DeferredInterrupt() as stop, OneBlasThread():
                 losses = run_steps(self.model, self.optimizer, self.train_docs, self.tokenizer,
-                                   num_steps, self.learning_rate, step, callback=record,
-                                   should_stop=lambda: stop.requested)
+                                   num_steps, self.learning_rate, self._step_function(),
+                                   batch_size=self.batch_size, warmup_steps=self.warmup_steps,
+                                   callback=record, should_stop=lambda: stop.requested)
                 self.interrupted = stop.requested
         except TrainingDiverged as e:
             self.broken = f"{e}. This model's weights are no longer numbers: start a new one"
@@ -195,9 +230,14 @@ class TrainingSession:
                 self.broken = ("training was interrupted in the middle of a step, so the "
                                "model is half updated: start a new one")
             raise
-        assert len(self.losses) == len(self.steps) == self.optimizer.t
+        assert len(self.losses) == len(self.steps) == len(self.lrs) == self.optimizer.t
         return len(losses)
 
     def samples(self, n=8, seed=0, temperature=1.0):
         rng = random.Random(seed)
+        if self.engine == "tensor":
+            from .tensor.sample import generate_tensor
+            with OneBlasThread():
+                return [generate_tensor(self.model, self.tokenizer, rng, temperature)
+                        for _ in range(n)]
         return [generate(self.model, self.tokenizer, rng, temperature) for _ in range(n)]

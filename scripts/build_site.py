@@ -186,11 +186,19 @@ LITE_CONFIG = {
     },
 }
 
-INDEX_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>MicroGPT</title>
-<meta http-equiv="refresh" content="0; url=lab/index.html?path={start}">
-</head><body><p><a href="lab/index.html?path={start}">Open the course</a></p></body></html>
-"""
+# the root index.html: the pages below read its config block, so only its redirect changes
+ROOT_REDIRECT = "await import('./config-utils.js');"
+
+
+def open_on(index_html, start):
+    """The site's root index.html, sent to the chapter `start` instead of the bare lab."""
+    text = index_html.read_text(encoding="utf-8")
+    if ROOT_REDIRECT not in text:
+        raise SystemExit(f"{index_html}: its redirect changed in this JupyterLite; update "
+                         "scripts/build_site.py")
+    url = f"./lab/index.html?path={start}"
+    index_html.write_text(text.replace(ROOT_REDIRECT, f"window.location.replace({url!r});"),
+                          encoding="utf-8")
 
 
 def build(output, cache=CACHE):
@@ -213,7 +221,7 @@ def build(output, cache=CACHE):
          "--contents", lite / "files", "--output-dir", output,
          *[a for w in sorted(wheels.glob("*.whl")) for a in ("--piplite-wheels", w)]],
         cwd=lite)
-    (output / "index.html").write_text(INDEX_HTML.format(start=START_CHAPTER), encoding="utf-8")
+    open_on(output / "index.html", START_CHAPTER)
     (output / ".nojekyll").write_text("", encoding="utf-8")   # GitHub Pages: serve _ files
     print(f"site: {output} (Pyodide {version}; local lock packages: {', '.join(local)})")
     return output

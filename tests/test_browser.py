@@ -21,13 +21,14 @@ scrolling through, waiting past autosave and closing must leave the file byte-id
 import importlib.util
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from lab_page import CHROMIUM, CHROMIUM_ARGS, LabPage
+from lab_page import CHROMIUM, CHROMIUM_ARGS, PANEL, LabPage
 from lab_server import LabServer
 
 pytestmark = pytest.mark.browser
@@ -155,10 +156,17 @@ def test_in_browser(lab, step):
     elif kind == "train-button":
         ensure_run(lab, path)
         assert lab.button("Train").count() >= 1, "no widget button labelled 'Train'"
+        pressed = time.monotonic()
         before, after = lab.press_button("Train", CHAPTER_TIMEOUT_MS)
+        lab.timings["Train pressed with the defaults (until idle)"] = time.monotonic() - pressed
         lab.screenshot(OUTPUT / f"{path.stem}_after_train.png")
         assert after != before, "pressing Train changed nothing in the panel's output"
         assert not lab.error_outputs(), "\n".join(lab.error_outputs())
+        status = lab.page.locator(f"{PANEL} .microgpt-status").last.inner_text()
+        found = re.search(r"validation loss (\d+\.\d+).*?bigram baseline (\d+\.\d+)", status)
+        assert found, f"the status line shows no validation loss and baseline: {status!r}"
+        assert float(found[1]) < float(found[2]), f"the default run ends above the baseline: " \
+            f"{status!r}"
     elif kind == "temperature-slider":
         ensure_run(lab, path)
         assert lab.slider("temperature").count() >= 1, "no slider described 'temperature'"

@@ -516,6 +516,16 @@ def test_absurdly_nested_json_is_a_checkpoint_error(tmp_path):
                   "too deeply)"
 
 
+def test_a_checkpoint_path_that_is_a_device_or_fifo_is_refused_without_reading(tmp_path):
+    fifo = tmp_path / "m.json"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(CheckpointError, match="is not a regular file"):
+            load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="is a folder, not a checkpoint file"):
+        load_checkpoint(tmp_path)
+
+
 def test_a_missing_part_is_named(saved):
     path, doc = saved
     del doc["config"]
@@ -567,6 +577,7 @@ def test_npz_empty_truncated_folder_and_missing(npz, tmp_path):
     assert npz_error(path) == f"{path} is empty: it is not a checkpoint (save it again)"
     assert npz_error(tmp_path) == f"{tmp_path} is a folder, not a checkpoint file"
     assert npz_error(tmp_path / "none.npz") == f"no checkpoint at {tmp_path / 'none.npz'}"
+    assert "is not a regular file" in npz_error(Path("/dev/zero"))
     path.write_bytes(b"\x93NUMPY\x01\x00garbage")             # a .npy, which may hold pickles
     assert npz_error(path) == f"{path} is not an .npz checkpoint (not a zip archive)"
 

@@ -13,9 +13,10 @@ pytest.importorskip("ipywidgets")
 
 from microgpt import split_names  # noqa: E402
 from microgpt.model import GPT, GPTConfig  # noqa: E402
-from microgpt.session import StepCost, TrainingSession  # noqa: E402
+from microgpt.session import NUM_EVALS, StepCost, TrainingSession  # noqa: E402
 from microgpt.tokenizer import CharTokenizer  # noqa: E402
-from microgpt.widgets import _head_options, sampling_panel, training_panel  # noqa: E402
+from microgpt.train import bigram_baseline  # noqa: E402
+from microgpt.widgets import NUM_DRAWS, _head_options, sampling_panel, training_panel  # noqa: E402,E501
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +61,65 @@ def test_interrupt_ends_after_a_whole_step(split):
     assert not s.interrupted and s.optimizer.t == done + 2
 
 
-def test_estimate_scales_with_model_size(split):
+class FakeClock:
+    """Each call is `tick` seconds after the last: every timed interval lasts `tick`."""
+
+    def __init__(self, tick=0.5):
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self):
+        self.now += self.tick
+        return self.now
+
+
+def test_estimate_is_steps_times_a_timed_step_plus_validation_and_extras(split):
+    tok = CharTokenizer(split[0])
+    cost = StepCost(split[0], tok, clock=FakeClock(0.5))
+    small = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2, block_size=8)
+    assert cost.step_seconds(small) == 0.5                      # one timed step = one tick
+    per_name = cost._eval[(small, "scalar")]
+    assert cost.estimate_seconds(small, 100) == pytest.approx(50)
+    assert cost.estimate_seconds(small, 200) == pytest.approx(100)
+    assert cost.estimate_seconds(small, 100, 20, extra_seconds=3) == pytest.approx(
+        50 + 20 * per_name + 3)
+    assert cost.step_seconds(small, "tensor", 8) == 0.5 and cost.sample_seconds(small) > 0
+
+
+def test_estimate_times_the_real_settings(split):
     tok = CharTokenizer(split[0])
     cost = StepCost(split[0], tok)
     small = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2, block_size=8)
-    big = GPTConfig(vocab_size=tok.vocab_size, n_embd=32, n_head=4, n_layer=3, block_size=16)
-    assert cost.units(big) > 10 * cost.units(small)
+    big = GPTConfig(vocab_size=tok.vocab_size, n_embd=32, n_head=4, n_layer=2, block_size=16)
     a, b = cost.estimate_seconds(small, 100), cost.estimate_seconds(big, 100)
     assert 0 < a < b
     assert cost.estimate_seconds(small, 200) == pytest.approx(2 * a)
+
+
+def test_panel_estimate_adds_draws_samples_and_validations(split):
+    panel = training_panel(*split, val_size=5, num_samples=3, clock=FakeClock(0.5))
+    s = panel.settings()
+    cfg = panel._config(s)
+    expected = (1000 * 0.5 + 5 * (NUM_EVALS + 1) * panel.cost._eval[(cfg, "tensor")]
+                + (NUM_DRAWS + 1) * 0.5 + 3 * panel.cost.sample_seconds(cfg, "tensor"))
+    assert panel.show_estimate() == pytest.approx(expected)
+    assert "tensor engine" in panel.info.value and f"about {expected:.0f} s" in panel.info.value
+
+
+def test_scalar_sessions_train_one_name_per_step(split):
+    with pytest.raises(ValueError, match="batch_size must be 1"):
+        TrainingSession(split[0], engine="scalar", batch_size=4)
+    with pytest.raises(ValueError, match="unknown engine"):
+        TrainingSession(split[0], engine="gpu")
+
+
+def test_tensor_session_matches_the_scalar_one_with_batches_of_one(split):
+    kw = dict(n_embd=8, n_head=2, block_size=6, val_size=5)
+    a = TrainingSession(*split, **kw)
+    b = TrainingSession(*split, engine="tensor", **kw)
+    a.train(5), b.train(5)
+    assert b.losses == pytest.approx(a.losses) and b.lrs == a.lrs
+    assert b.val[-1][1] == pytest.approx(a.val[-1][1])
+    assert all(isinstance(n, str) for n in b.samples(2))
 
 
 def test_head_options_divide_n_embd():
@@ -77,8 +128,9 @@ def test_head_options_divide_n_embd():
     assert 3 in _head_options(24) and 3 not in _head_options(16)
 
 
-def small_panel(split):
-    panel = training_panel(*split, baseline=2.5, val_size=5, num_samples=3)
+def small_panel(split, engine="scalar"):
+    panel = training_panel(*split, val_size=5, num_samples=3)
+    panel.engine.value = engine
     panel.n_embd.value = 8
     panel.n_head.value = 2
     panel.block_size.value = 6
@@ -107,6 +159,45 @@ def test_training_panel_train_and_train_more(split):
     assert "100 steps so far" in panel.info.value
     panel.train_button.click()                       # Train starts over
     assert panel.session is not s and len(panel.session.losses) == 50
+
+
+def test_training_panel_status_plot_and_learning_rate(split):
+    panel = small_panel(split, engine="tensor")
+    assert panel.batch_size.value == 32 and not panel.batch_size.disabled
+    assert panel.plot.layout.display == "none" and not panel.plot.value   # no broken image
+    b8 = bigram_baseline(split[0], split[1][:5], panel.tokenizer, 8)
+    panel.block_size.value = 8                       # the baseline follows the slider
+    assert panel.baseline() == pytest.approx(b8) and f"{b8:.4f}" in panel.info.value
+    panel.block_size.value = 6
+    seen = []
+    panel.info.observe(lambda change: seen.append(change["new"]), names="value")
+    panel.train_button.click()
+    assert any("step 0 / 50" in t for t in seen) and any("step 50 / 50" in t for t in seen)
+    assert all("s left" in t for t in seen[:-1])
+    assert panel.plot.layout.display is None and panel.plot.value[:4] == b"\x89PNG"
+    s, text = panel.session, panel.info.value
+    assert s.engine == "tensor" and s.batch_size == 32
+    assert f"validation loss {s.val[-1][1]:.4f}" in text
+    assert f"bigram baseline {panel.baseline(6):.4f} (block_size 6" in text
+    assert "learning rate starts again at 0.0100" in text
+    panel.more_button.click()
+    val_line = next(ln for ln in panel.figure.axes[0].lines if ln.get_label() == "validation")
+    steps = list(val_line.get_xdata())
+    assert steps == [step for step, _ in s.val] and len(set(steps)) == len(steps)   # once each
+    lrs = list(panel.figure.axes[1].lines[0].get_ydata())
+    assert len(lrs) == 100 and lrs[0] == lrs[50] == pytest.approx(0.01)   # restarts at 0.01
+    assert lrs[49] < 0.001 and lrs[99] < 0.001
+    panel.engine.value = "scalar"                    # one name per step, batch slider greyed
+    assert panel.batch_size.value == 1 and panel.batch_size.disabled
+    panel.engine.value = "tensor"
+    assert panel.batch_size.value == 32
+
+
+def test_session_validates_a_step_once(split):
+    s = TrainingSession(*split, n_embd=8, n_head=2, block_size=6, val_size=3)
+    s.train(4, val_every=2)
+    s.validate()
+    assert [step for step, _ in s.val] == [2, 4]
 
 
 def test_training_panel_explains_invalid_settings(split):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checkpoint import CheckpointError
+from ..checkpoint import CheckpointError, check_checkpoint_file
 from ..data import check_save_path, write_atomic
 from ..model import GPTConfig, param_shapes
 from ..tokenizer import CharTokenizer
@@ -50,6 +50,7 @@ def save_npz(path, model, tokenizer, meta=None, dtype=np.float32):
 
 def _read(path):
     """(header dict, {name: array}) of an .npz file, or CheckpointError saying what is wrong."""
+    check_checkpoint_file(path)
     try:
         with open(path, "rb") as f:
             start = f.read(4)
