@@ -1,4 +1,4 @@
-"""The committed checkpoint of chapter 07 (sampling): loads, is small, and its recorded numbers hold."""
+"""The committed checkpoint of chapter 07 (sampling): loads, is small, its numbers hold."""
 import random
 
 import pytest

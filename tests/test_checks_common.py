@@ -29,7 +29,8 @@ def test_close_enough_takes_numpy_floats_and_refuses_bools_and_nan():
 
 
 def test_run_answer_reports_exceptions_and_non_functions():
-    assert run_answer(lambda: 1 / 0)[1] == "your function raised ZeroDivisionError: division by zero"
+    _, err = run_answer(lambda: 1 / 0)
+    assert err == "your function raised ZeroDivisionError: division by zero"
     assert run_answer(None)[1] == "expected a function, got NoneType"
 
 

@@ -15,8 +15,9 @@ import re
 import pytest
 
 import microgpt.checks
-from conftest import ROOT
 from microgpt.checks.common import exercises
+
+from conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
