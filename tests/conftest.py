@@ -86,3 +86,32 @@ def rng():
 @pytest.fixture(scope="session")
 def has_dot():
     return shutil.which("dot") is not None
+
+
+# ---- exercise checkers: run one, read its one line ------------------------------------------
+
+def checker_verdict(capsys, checker, *args):
+    """(returned bool, the one printed line) of one checker call; the line needs no symbol font."""
+    ok = checker(*args)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert all(ord(ch) < 0x2000 for ch in lines[0]), f"needs a symbol font: {lines[0]}"
+    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:")), lines[0]
+    return ok, lines[0]
+
+
+def passes(capsys, checker, *args):
+    ok, line = checker_verdict(capsys, checker, *args)
+    assert ok, line
+    return line
+
+
+def fails(capsys, checker, *args):
+    ok, line = checker_verdict(capsys, checker, *args)
+    assert not ok, line
+    return line
+
+
+def boom(*args):
+    """A learner's function that crashes: a checker must turn it into a verdict."""
+    raise KeyError("oops")

@@ -12,31 +12,7 @@ from microgpt.checks.common import exercises
 from microgpt.engine import Value
 from microgpt.nn import softmax as value_softmax
 
-
-def verdict(capsys, checker, *args):
-    """(returned bool, the one printed line) of one checker call."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert all(ord(ch) < 0x2000 for ch in lines[0]), f"needs a symbol font: {lines[0]}"
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:")), lines[0]
-    return ok, lines[0]
-
-
-def passes(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert ok, line
-    return line
-
-
-def fails(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert not ok, line
-    return line
-
-
-def boom(*args):
-    raise KeyError("oops")
+from conftest import boom, fails, passes
 
 
 def test_the_chapter_registers_five_exercises_mostly_not_implement():

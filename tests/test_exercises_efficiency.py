@@ -8,31 +8,7 @@ from microgpt.checks import efficiency
 from microgpt.checks.common import exercises
 from microgpt.tensor.engine import Tensor, unbroadcast
 
-
-def verdict(capsys, checker, *args):
-    """(returned bool, the one printed line) of one checker call."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert all(ord(ch) < 0x2000 for ch in lines[0]), f"needs a symbol font: {lines[0]}"
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:")), lines[0]
-    return ok, lines[0]
-
-
-def passes(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert ok, line
-    return line
-
-
-def fails(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert not ok, line
-    return line
-
-
-def boom(*args):
-    raise KeyError("oops")
+from conftest import boom, checker_verdict, fails, passes
 
 
 def test_the_chapter_registers_five_exercises_none_of_them_retyping():
@@ -350,5 +326,5 @@ def test_beat_bigram_rejects_settings_outside_the_budget_without_running(capsys,
 
 def test_a_crashing_run_is_a_verdict_not_a_raise(capsys, monkeypatch):
     monkeypatch.setattr(efficiency, "beat_bigram_run", boom)
-    ok, line = verdict(capsys, efficiency.check_beat_bigram, 32, 0.03, 0)
+    ok, line = checker_verdict(capsys, efficiency.check_beat_bigram, 32, 0.03, 0)
     assert not ok and line.startswith("Cannot tell:") and "KeyError" in line

@@ -14,34 +14,9 @@ from microgpt.checks.common import exercises
 from microgpt.engine import Value
 from microgpt.sample import next_token_probs
 
-from conftest import ROOT
+from conftest import ROOT, boom, fails, passes
 
 CHECKPOINT = ROOT / "notebooks" / "checkpoints" / "names_small.json"
-
-
-def verdict(capsys, checker, *args):
-    """(returned bool, the one printed line) of one checker call."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:")), lines[0]
-    return ok, lines[0]
-
-
-def passes(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert ok, line
-    return line
-
-
-def fails(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert not ok, line
-    return line
-
-
-def boom(*args):
-    raise KeyError("oops")
 
 
 @pytest.fixture(scope="module")

@@ -13,30 +13,7 @@ from microgpt.checks import training
 from microgpt.checks.common import exercises
 from microgpt.optim import lr_at
 
-
-def verdict(capsys, checker, *args):
-    """(returned bool, the one printed line) of one checker call."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:")), lines[0]
-    return ok, lines[0]
-
-
-def passes(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert ok, line
-    return line
-
-
-def fails(capsys, checker, *args):
-    ok, line = verdict(capsys, checker, *args)
-    assert not ok, line
-    return line
-
-
-def boom(*args):
-    raise KeyError("oops")
+from conftest import boom, fails, passes
 
 
 def test_the_chapter_registers_five_exercises_one_of_them_implement():
@@ -151,7 +128,7 @@ def test_schedule_accepts_several_ways(capsys):
     (lambda s, n, lr: lr * s / n, "it grows"),
     (lambda s, n, lr: lr * (1 - (s + 1) / n), "step counts from 0"),
     (lambda s, n, lr: lr * (1 - s / (n - 1)), "not num_steps - 1"),
-    (lambda s, n, lr: lr * 0.99 ** s, "lr · (1 − step / num_steps)")])
+    (lambda s, n, lr: lr * 0.99 ** s, "lr · (1 - step / num_steps)")])
 def test_schedule_names_the_typical_mistakes(wrong, words, capsys):
     assert words in fails(capsys, training.check_lr_schedule, wrong)
 

@@ -20,40 +20,18 @@ import random
 from ..engine import Value
 from ..model import GPTConfig, param_shapes
 from ..nn import attention_head
-from .common import check_choice, exercise, is_number, not_answered, run_answer, verdict
-
-
-def _floats(got):
-    """A list of floats from a list/tuple/array of numbers or Values, else None."""
-    if hasattr(got, "tolist") and not isinstance(got, Value):
-        got = got.tolist()
-    if not isinstance(got, (list, tuple)):
-        return None
-    out = []
-    for g in got:
-        g = g.data if isinstance(g, Value) else g
-        if hasattr(g, "item") and callable(g.item):
-            g = g.item()                                   # a NumPy scalar
-        if isinstance(g, bool) or not isinstance(g, (int, float)):
-            return None
-        out.append(float(g))
-    return out
-
-
-def _same(got, want, tol=1e-9):
-    return got is not None and len(got) == len(want) and all(
-        math.isfinite(g) and abs(g - w) <= tol for g, w in zip(got, want))
-
-
-def _softmax(xs):
-    m = max(xs)
-    e = [math.exp(x - m) for x in xs]
-    return [v / sum(e) for v in e]
-
-
-def _rounded(xs):
-    return "[" + ", ".join(f"{x:.4f}" for x in xs) + "]"
-
+from .common import (
+    as_floats,
+    check_choice,
+    exercise,
+    is_number,
+    not_answered,
+    rounded,
+    run_answer,
+    same_floats,
+    softmax_floats,
+    verdict,
+)
 
 # ------------------------------------------------------------------ 04.1 softmax, find the bug
 
@@ -67,7 +45,7 @@ def check_softmax(fn):
     if not_answered(fn, "Fix safe_softmax (do not replace it with None)."):
         return False
     for logits in SOFTMAX_CASES:
-        want = _softmax(logits)
+        want = softmax_floats(logits)
         got, err = run_answer(fn, list(logits))
         if err:
             big = max(abs(x) for x in logits) >= 700        # exp overflows above 709.8
@@ -86,14 +64,14 @@ def check_softmax(fn):
                                "Subtracting the largest logit makes its exp exactly 1, so "
                                "the sum is at least 1.")
             return verdict(False, "", f"on {logits}: {err}")
-        raw, got = got, _floats(got)
+        raw, got = got, as_floats(got)
         if got is None or len(got) != len(want):
             return verdict(False, "", f"softmax({logits}) should return a list of "
                            f"{len(want)} probabilities, got {raw!r}.")
         if not all(math.isfinite(g) for g in got):
             return verdict(False, "", f"on {logits} you got {got}: an exp overflowed to inf "
                            "(or 0/0 gave nan). Subtract the largest logit before exp.")
-        if not _same(got, want):
+        if not same_floats(got, want):
             if abs(sum(got) - 1) > 1e-6:
                 hint = "they should add up to 1: divide each exp by the sum of all of them."
             elif max(abs(x) for x in logits) >= 1000:      # the small cases passed
@@ -102,8 +80,8 @@ def check_softmax(fn):
                         "rescaling the logits changes the answer. Subtract max(logits).")
             else:
                 hint = "compare with exp(x - max) / sum of exp(x - max)."
-            return verdict(False, "", f"softmax({logits}) should be {_rounded(want)}, you got "
-                           f"{_rounded(got)}: {hint}")
+            return verdict(False, "", f"softmax({logits}) should be {rounded(want)}, you got "
+                           f"{rounded(got)}: {hint}")
     return verdict(True, "Fixed: after subtracting the largest logit every exponent is at most "
                    "0, so nothing overflows, and the largest exp is 1, so the sum is never 0. "
                    "The probabilities do not change.", "")
@@ -120,7 +98,7 @@ def _head_data(rng, d, t):
 def _head(q, ks, vs, scale, normalise=True, mix="values"):
     """One head on floats with a given divisor; the variants name typical mistakes."""
     scores = [sum(a * b for a, b in zip(q, k)) / scale for k in ks]
-    w = _softmax(scores) if normalise else scores
+    w = softmax_floats(scores) if normalise else scores
     rows = vs if mix == "values" else ks
     return [sum(wi * r[j] for wi, r in zip(w, rows)) for j in range(len(q))]
 
@@ -133,10 +111,10 @@ def _package_head(q, ks, vs):
 
 def _head_output(got, d):
     """The output list of a head that returns `out` or `(out, weights)` like the chapter's."""
-    if isinstance(got, tuple) and len(got) == 2 and _floats(got[0]) is not None \
-            and len(_floats(got[0])) == d:
+    if isinstance(got, tuple) and len(got) == 2 and as_floats(got[0]) is not None \
+            and len(as_floats(got[0])) == d:
         got = got[0]
-    return _floats(got)
+    return as_floats(got)
 
 
 def _head_mistake(got, q, ks, vs, head_dim):
@@ -160,10 +138,10 @@ def _head_mistake(got, q, ks, vs, head_dim):
                          f"the scores were divided by sqrt(n_embd) = sqrt({4 * head_dim}): "
                          f"a head's q has head_dim = {d} numbers, so divide by sqrt({d})."))
     for want, hint in variants:
-        if _same(got, want):
+        if same_floats(got, want):
             return hint
     for n in range(1, 257):                         # a fixed scale, e.g. another head's size
-        if _same(got, _head(q, ks, vs, n ** 0.5)):
+        if same_floats(got, _head(q, ks, vs, n ** 0.5)):
             return (f"the scores were divided by sqrt({n}), but this q has {d} numbers: divide by "
                     f"sqrt({d}) (len(q) ** 0.5).")
     return None
@@ -186,10 +164,10 @@ def check_attention_head(fn, head_dim=4):
         if got is None or len(got) != head_dim:
             return verdict(False, "", f"return the output: a list of head_dim = {head_dim} "
                            f"numbers (one per number of a value), got {raw!r}.")
-        if not _same(got, want):
+        if not same_floats(got, want):
             hint = _head_mistake(got, q, ks, vs, head_dim)
-            return verdict(False, "", f"with {t} position(s) expected {_rounded(want)}, got "
-                           f"{_rounded(got)}: " + (hint or "compare each step with the "
+            return verdict(False, "", f"with {t} position(s) expected {rounded(want)}, got "
+                           f"{rounded(got)}: " + (hint or "compare each step with the "
                                                   "attention_head of section 4."))
     # the notebook's head_dim passed; a head of another size tells whether fn reads len(q)
     other = 2 if head_dim != 2 else 3
@@ -197,9 +175,9 @@ def check_attention_head(fn, head_dim=4):
     got, err = run_answer(fn, q, ks, vs)
     got = None if err else _head_output(got, other)
     good = "Your head matches microgpt.nn.attention_head"
-    if _same(got, _package_head(q, ks, vs)):
+    if same_floats(got, _package_head(q, ks, vs)):
         return verdict(True, f"{good}, and it works for any head size.", "")
-    if _same(got, _head(q, ks, vs, head_dim ** 0.5)):
+    if same_floats(got, _head(q, ks, vs, head_dim ** 0.5)):
         note = (f"it divides by sqrt({head_dim}) whatever the size of q (the notebook's head_dim); "
                 "len(q) ** 0.5 would make it work for any head size.")
     elif err:

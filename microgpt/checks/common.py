@@ -2,7 +2,8 @@
 
 Owns: `verdict` (print the one-line verdict, return a bool), `not_answered` (the hint for an
 answer still `None`), `close_enough`, `run_answer` (call the learner's function, turning an
-exception into a one-line description), the checkers of the common kinds of exercise —
+exception into a one-line description), `as_floats`/`same_floats`/`softmax_floats`/`rounded`
+(reading and comparing a learner's list of numbers), the checkers of the common kinds of exercise —
 `check_number` (predict, then run: a number within a tolerance, "too high"/"too low") and
 `check_choice` (multiple choice: each wrong option names its own mistake) — and the
 exercise register: `exercise` marks a checker as exercise "NN.k" of chapter NN, and
@@ -57,6 +58,48 @@ def run_answer(fn, *args):
         return fn(*args), None
     except Exception as exc:    # the learner's code: report, never crash the notebook
         return None, f"your function raised {type(exc).__name__}: {exc}"
+
+
+
+# ---- numbers from a learner's answer ----------------------------------------------------
+
+def _is_value(x):
+    return hasattr(x, "data") and hasattr(x, "grad") and hasattr(x, "_children")
+
+
+def as_floats(got):
+    """A list of floats from a list/tuple/array of numbers or Values (duck-typed), else None."""
+    if hasattr(got, "tolist") and not _is_value(got):
+        got = got.tolist()
+    if not isinstance(got, (list, tuple)):
+        return None
+    out = []
+    for g in got:
+        g = g.data if _is_value(g) else g
+        if hasattr(g, "item") and callable(g.item):
+            g = g.item()                                   # a NumPy scalar
+        if isinstance(g, bool) or not isinstance(g, (int, float)):
+            return None
+        out.append(float(g))
+    return out
+
+
+def same_floats(got, want, tol=1e-9):
+    """`got` (from as_floats, or None) equals `want` entry by entry within tol."""
+    return got is not None and len(got) == len(want) and all(
+        math.isfinite(g) and abs(g - w) <= tol for g, w in zip(got, want))
+
+
+def softmax_floats(xs):
+    """The softmax of a list of floats (the reference the checkers compare with)."""
+    m = max(xs)
+    e = [math.exp(x - m) for x in xs]
+    return [v / sum(e) for v in e]
+
+
+def rounded(xs):
+    """A list of floats printed to 4 decimals, for hints."""
+    return "[" + ", ".join(f"{x:.4f}" for x in xs) + "]"
 
 
 def check_number(answer, want, tol, good_msg, too_high, too_low):

@@ -13,48 +13,24 @@ p ** (1/T) as well as softmax(logits / T); argmax by `max`, `index`, NumPy or a 
 names the mistake of the typical wrong ones. The model and the tokenizer are passed in,
 duck-typed.
 
-Imports: checks.common, engine, model, sample.
+Imports: checks.common, model, sample.
 """
-import math
 import random
 
-from ..engine import Value
 from ..model import GPT, param_shapes
 from ..sample import generate, log_prob, next_token_probs
-from .common import check_choice, exercise, is_number, not_answered, run_answer, verdict
-
-
-def _floats(got):
-    """A list of floats from a list/tuple/array of numbers or Values, else None."""
-    if hasattr(got, "tolist") and not isinstance(got, Value):
-        got = got.tolist()
-    if not isinstance(got, (list, tuple)):
-        return None
-    out = []
-    for g in got:
-        g = g.data if isinstance(g, Value) else g
-        if hasattr(g, "item") and callable(g.item):
-            g = g.item()                                   # a NumPy scalar
-        if isinstance(g, bool) or not isinstance(g, (int, float)):
-            return None
-        out.append(float(g))
-    return out
-
-
-def _softmax(xs):
-    m = max(xs)
-    e = [math.exp(x - m) for x in xs]
-    return [v / sum(e) for v in e]
-
-
-def _same(got, want, tol=1e-9):
-    return got is not None and len(got) == len(want) and all(
-        math.isfinite(g) and abs(g - w) <= tol for g, w in zip(got, want))
-
-
-def _rounded(xs):
-    return "[" + ", ".join(f"{x:.4f}" for x in xs) + "]"
-
+from .common import (
+    as_floats,
+    check_choice,
+    exercise,
+    is_number,
+    not_answered,
+    rounded,
+    run_answer,
+    same_floats,
+    softmax_floats,
+    verdict,
+)
 
 # ------------------------------------------------------------------ 07.1 temperature, find the bug
 
@@ -68,7 +44,7 @@ def check_temperature_probs(fn):
     if not_answered(fn, "Fix probs_at (do not replace it with None)."):
         return False
     for logits, t in TEMPERATURE_CASES:
-        want = _softmax([x / t for x in logits])
+        want = softmax_floats([x / t for x in logits])
         got, err = run_answer(fn, list(logits), t)
         if err:
             if "overflow" in err.lower() or "range" in err.lower():
@@ -77,34 +53,34 @@ def check_temperature_probs(fn):
                                "overflows above 709.8: subtract the largest of the divided "
                                "logits before exp.")
             return verdict(False, "", f"for logits {logits} at T = {t}: {err}")
-        raw, got = got, _floats(got)
+        raw, got = got, as_floats(got)
         if got is None or len(got) != len(want):
             return verdict(False, "", f"for logits {logits} at T = {t} return a list of "
                            f"{len(want)} probabilities, got {raw!r}.")
-        if _same(got, want):
+        if same_floats(got, want):
             continue
-        probs = _softmax(logits)
+        probs = softmax_floats(logits)
         total = sum(got)
-        if _same(got, probs):
-            hint = (f"at T = {t} you return the T = 1 probabilities {_rounded(probs)}: the "
+        if same_floats(got, probs):
+            hint = (f"at T = {t} you return the T = 1 probabilities {rounded(probs)}: the "
                     "temperature has no effect. Divide the logits by it before the softmax.")
-        elif _same(got, [p / t for p in probs]):
+        elif same_floats(got, [p / t for p in probs]):
             hint = ("you divided the probabilities by T: that scales them all alike, so nothing "
                     f"sharpens or flattens, and they add up to {total:.4f}, not 1. Divide the "
                     "logits, before the softmax.")
-        elif _same(got, [p ** (1 / t) for p in probs]):
+        elif same_floats(got, [p ** (1 / t) for p in probs]):
             hint = (f"they add up to {total:.4f}, not 1: p ** (1/T) changes the ratios as a "
                     "temperature should, but nothing renormalises the results, so they are "
                     "no longer a distribution.")
-        elif _same(got, _softmax([x * t for x in logits])):
+        elif same_floats(got, softmax_floats([x * t for x in logits])):
             hint = ("you multiplied the logits by T: then a low T flattens and a high T "
                     "sharpens, the wrong way round. Divide them by T.")
         elif abs(total - 1) > 1e-6:
             hint = f"they add up to {total:.4f}: probabilities must add up to 1."
         else:
             hint = "compare with softmax(logits / T): exp(x/T - max) / sum of exp(x/T - max)."
-        return verdict(False, "", f"for logits {logits} at T = {t} expected {_rounded(want)}, "
-                       f"got {_rounded(got)}: {hint}")
+        return verdict(False, "", f"for logits {logits} at T = {t} expected {rounded(want)}, "
+                       f"got {rounded(got)}: {hint}")
     return verdict(True, "Fixed: the temperature divides the logits, then one softmax "
                    "makes them add up to 1 (p ** (1/T) renormalised is the same thing). "
                    "Low T sharpens the distribution, high T flattens it.", "")

@@ -160,9 +160,9 @@ def check_lr_schedule(fn):
             hint = (f"{at}: divide by num_steps, not num_steps - 1; the last step "
                     "(step num_steps - 1) still gets lr / num_steps, as in the chapter.")
         else:
-            hint = f"{at}: lr · (1 − step / num_steps)."
+            hint = f"{at}: lr · (1 - step / num_steps)."
         return verdict(False, "", hint)
-    return verdict(True, "lr · (1 − step/num_steps): full speed first, gentle at the end.", "")
+    return verdict(True, "lr · (1 - step/num_steps): full speed first, gentle at the end.", "")
 
 
 # ------------------------------------------------------------------ 06.3 predict Adam's travel
