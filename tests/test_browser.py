@@ -97,23 +97,29 @@ def need_browser():
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def playwright():
+    """One Playwright for the module: a second sync Playwright cannot start beside it."""
     need_browser()
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, playwright):
     server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab"), ROOT).start()
     timings = {}
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(60_000)
-            driver = LabPage(page, server)
-            driver.timings = timings
-            try:
-                yield driver
-            finally:
-                browser.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(60_000)
+        driver = LabPage(page, server)
+        driver.timings = timings
+        try:
+            yield driver
+        finally:
+            browser.close()
     finally:
         write_summary(timings, server.peak_rss_mb())
         server.stop()
@@ -202,11 +208,8 @@ def _normalizer():
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory):
+def opened(tmp_path_factory, playwright):
     """visit(chapter) -> what opening it showed and did; each chapter is visited once."""
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
     normalize = _normalizer().normalize_text
     server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab-open"), ROOT,
                        user_settings=OPEN_SETTINGS, app_settings_dir=ROOT / "jupyter")
@@ -215,20 +218,19 @@ def opened(tmp_path_factory):
     server.start()
     seen = {}
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": OPEN_WIDTH, "height": 900})
-            page.set_default_timeout(60_000)
-            lab = LabPage(page, server)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": OPEN_WIDTH, "height": 900})
+        page.set_default_timeout(60_000)
+        lab = LabPage(page, server)
 
-            def visit(path):
-                if path.name not in seen:
-                    seen[path.name] = _visit(lab, server.root_dir / path.name)
-                return seen[path.name]
-            try:
-                yield visit
-            finally:
-                browser.close()
+        def visit(path):
+            if path.name not in seen:
+                seen[path.name] = _visit(lab, server.root_dir / path.name)
+            return seen[path.name]
+        try:
+            yield visit
+        finally:
+            browser.close()
     finally:
         server.stop()
 
