@@ -9,14 +9,7 @@ import pytest
 from microgpt.checks import autograd
 from microgpt.engine import Value, dot, vsum
 
-
-def verdict(capsys, checker, *args):
-    """(returned bool, printed line) of one checker call; exactly one line is printed."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:"))
-    return ok, lines[0]
+from conftest import checker_verdict
 
 
 def crash(*args):
@@ -43,7 +36,7 @@ def forward_difference(f, x, step=1e-7):
     lambda f, x: float(np.gradient([f(x - 1e-5), f(x), f(x + 1e-5)], 1e-5)[1]),
 ])
 def test_numerical_grad_accepts(capsys, fn):
-    assert verdict(capsys, autograd.check_numerical_grad, fn)[0]
+    assert checker_verdict(capsys, autograd.check_numerical_grad, fn)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -55,7 +48,7 @@ def test_numerical_grad_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_numerical_grad_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, autograd.check_numerical_grad, fn)
+    ok, line = checker_verdict(capsys, autograd.check_numerical_grad, fn)
     assert not ok and hint in line, line
 
 
@@ -70,7 +63,7 @@ def measured_dead_relu_grad():
 
 @pytest.mark.parametrize("answer", [0, 0.0, -0.0, measured_dead_relu_grad(), np.float64(0)])
 def test_dead_relu_accepts(capsys, answer):
-    assert verdict(capsys, autograd.check_dead_relu_grad, answer)[0]
+    assert checker_verdict(capsys, autograd.check_dead_relu_grad, answer)[0]
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -82,7 +75,7 @@ def test_dead_relu_accepts(capsys, answer):
     ("0", "should be a number"),
 ])
 def test_dead_relu_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, autograd.check_dead_relu_grad, answer)
+    ok, line = checker_verdict(capsys, autograd.check_dead_relu_grad, answer)
     assert not ok and hint in line, line
 
 
@@ -135,7 +128,7 @@ def tanh_wrong_grad(x):
 @pytest.mark.parametrize("fn", [tanh_exp_quotient, tanh_one_minus, tanh_sinh_cosh,
                                 tanh_with_fused_nodes])
 def test_tanh_accepts(capsys, fn):
-    assert verdict(capsys, autograd.check_tanh, fn)[0]
+    assert checker_verdict(capsys, autograd.check_tanh, fn)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -149,12 +142,12 @@ def test_tanh_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_tanh_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, autograd.check_tanh, fn)
+    ok, line = checker_verdict(capsys, autograd.check_tanh, fn)
     assert not ok and hint in line, line
 
 
 def test_tanh_hint_names_the_accepted_operations(capsys):
-    _, line = verdict(capsys, autograd.check_tanh, tanh_by_hand)
+    _, line = checker_verdict(capsys, autograd.check_tanh, tanh_by_hand)
     assert "'+', '*', '**k', 'exp', 'log', 'relu'" in line
 
 
@@ -167,7 +160,7 @@ def test_tanh_hint_names_the_accepted_operations(capsys):
     lambda x: float(1 - np.tanh(x) ** 2),
 ])
 def test_tanh_derivative_accepts(capsys, fn):
-    assert verdict(capsys, autograd.check_tanh_derivative, fn)[0]
+    assert checker_verdict(capsys, autograd.check_tanh_derivative, fn)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -183,7 +176,7 @@ def test_tanh_derivative_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_tanh_derivative_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, autograd.check_tanh_derivative, fn)
+    ok, line = checker_verdict(capsys, autograd.check_tanh_derivative, fn)
     assert not ok and hint in line, line
 
 
@@ -242,7 +235,7 @@ def backward_adds_local_only(root):
 
 @pytest.mark.parametrize("fn", [backward_fixed, backward_own_walk, lambda root: root.backward()])
 def test_backward_fix_accepts(capsys, fn):
-    assert verdict(capsys, autograd.check_backward_fix, fn)[0]
+    assert checker_verdict(capsys, autograd.check_backward_fix, fn)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -253,12 +246,12 @@ def test_backward_fix_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_backward_fix_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, autograd.check_backward_fix, fn)
+    ok, line = checker_verdict(capsys, autograd.check_backward_fix, fn)
     assert not ok and hint in line, line
 
 
 def test_the_planted_bug_gets_a_clue_not_the_fix(capsys):
-    _, line = verdict(capsys, autograd.check_backward_fix, backward_planted)
+    _, line = checker_verdict(capsys, autograd.check_backward_fix, backward_planted)
     assert "+=" not in line and "a.grad = 3" in line
 
 
@@ -302,7 +295,7 @@ def zero_grad_leaves_only(root):
 @pytest.mark.parametrize("fn", [zero_grad_stack, zero_grad_topo_plus_children,
                                 zero_grad_recursive])
 def test_zero_grad_accepts(capsys, fn):
-    assert verdict(capsys, autograd.check_zero_grad, fn)[0]
+    assert checker_verdict(capsys, autograd.check_zero_grad, fn)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -312,7 +305,7 @@ def test_zero_grad_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_zero_grad_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, autograd.check_zero_grad, fn)
+    ok, line = checker_verdict(capsys, autograd.check_zero_grad, fn)
     assert not ok and hint in line, line
 
 
@@ -325,14 +318,14 @@ CHECKERS = [autograd.check_numerical_grad, autograd.check_dead_relu_grad, autogr
 
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_unanswered_says_replace_none(capsys, checker):
-    ok, line = verdict(capsys, checker, None)
+    ok, line = checker_verdict(capsys, checker, None)
     assert not ok and line.startswith("Not yet: replace None")
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
 @pytest.mark.parametrize("odd", ["text", 3, [1, 2]])
 def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, odd):
-    ok, _ = verdict(capsys, checker, odd)
+    ok, _ = checker_verdict(capsys, checker, odd)
     assert not ok
 
 

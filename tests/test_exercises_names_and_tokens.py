@@ -12,6 +12,8 @@ import pytest
 from microgpt import CharTokenizer, load_names, split_names
 from microgpt.checks import names_and_tokens as nt
 
+from conftest import checker_verdict
+
 DOCS = load_names()
 tok = CharTokenizer(DOCS)
 # the notebook's own globals, which a learner's function may rely on
@@ -25,13 +27,6 @@ def encode_doc(text, block_size=None):
     return tokens if block_size is None else tokens[:block_size]
 
 
-def verdict(capsys, checker, *args):
-    """(returned bool, printed line) of one checker call; exactly one line is printed."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:"))
-    return ok, lines[0]
 
 
 def crash(*args):
@@ -46,7 +41,7 @@ def crash(*args):
     lambda name: [BOS, *[itos.index(ch) for ch in name], EOS],
 ])
 def test_encode_accepts(capsys, fn):
-    assert verdict(capsys, nt.check_encode, fn, tok)[0]
+    assert checker_verdict(capsys, nt.check_encode, fn, tok)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -59,7 +54,7 @@ def test_encode_accepts(capsys, fn):
     (crash, "raised RuntimeError: boom"),
 ])
 def test_encode_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, nt.check_encode, fn, tok)
+    ok, line = checker_verdict(capsys, nt.check_encode, fn, tok)
     assert not ok and hint in line, line
 
 
@@ -67,7 +62,7 @@ def test_encode_rejects(capsys, fn, hint):
 
 @pytest.mark.parametrize("answer", [math.log(27), -math.log(1 / 27), 3.296, np.float64(3.2958)])
 def test_uniform_loss_accepts(capsys, answer):
-    ok, line = verdict(capsys, nt.check_uniform_loss, answer)
+    ok, line = checker_verdict(capsys, nt.check_uniform_loss, answer)
     assert ok and "3.2958" in line
 
 
@@ -82,7 +77,7 @@ def test_uniform_loss_accepts(capsys, answer):
     ("3.2958", "should be a number"),
 ])
 def test_uniform_loss_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, nt.check_uniform_loss, answer)
+    ok, line = checker_verdict(capsys, nt.check_uniform_loss, answer)
     assert not ok and hint in line, line
 
 
@@ -158,7 +153,7 @@ def count_past_the_end(names, block_size):
 
 @pytest.mark.parametrize("fn", [count_fixed, count_zip_numpy, count_counter])
 def test_count_bigrams_accepts(capsys, fn):
-    assert verdict(capsys, nt.check_count_bigrams, fn, tok)[0]
+    assert checker_verdict(capsys, nt.check_count_bigrams, fn, tok)[0]
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -172,12 +167,12 @@ def test_count_bigrams_accepts(capsys, fn):
     (lambda names, block_size: [[0] * 28] * 28, "differ from the right ones"),
 ])
 def test_count_bigrams_rejects(capsys, fn, hint):
-    ok, line = verdict(capsys, nt.check_count_bigrams, fn, tok)
+    ok, line = checker_verdict(capsys, nt.check_count_bigrams, fn, tok)
     assert not ok and hint in line, line
 
 
 def test_the_planted_bug_gets_a_clue_not_the_fix(capsys):
-    _, line = verdict(capsys, nt.check_count_bigrams, count_planted, tok)
+    _, line = checker_verdict(capsys, nt.check_count_bigrams, count_planted, tok)
     assert "range(len(tokens) - 1)" not in line
 
 
@@ -194,7 +189,7 @@ def test_the_unseen_pairs_the_checker_names_are_real():
 
 @pytest.mark.parametrize("answer", ["d", "D", " d"])
 def test_no_smoothing_accepts(capsys, answer):
-    ok, line = verdict(capsys, nt.check_no_smoothing, answer)
+    ok, line = checker_verdict(capsys, nt.check_no_smoothing, answer)
     assert ok and "infinite" in line
 
 
@@ -205,7 +200,7 @@ def test_no_smoothing_accepts(capsys, answer):
     ("infinite", "not one of the options"),
 ])
 def test_no_smoothing_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, nt.check_no_smoothing, answer)
+    ok, line = checker_verdict(capsys, nt.check_no_smoothing, answer)
     assert not ok and hint in line, line
 
 
@@ -217,14 +212,14 @@ CHECKERS = [(nt.check_encode, (tok,)), (nt.check_uniform_loss, ()),
 
 @pytest.mark.parametrize("checker, extra", CHECKERS)
 def test_unanswered_says_replace_none(capsys, checker, extra):
-    ok, line = verdict(capsys, checker, None, *extra)
+    ok, line = checker_verdict(capsys, checker, None, *extra)
     assert not ok and line.startswith("Not yet: replace None")
 
 
 @pytest.mark.parametrize("checker, extra", CHECKERS)
 @pytest.mark.parametrize("odd", [float("nan"), [1, 2], object()])
 def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, extra, odd):
-    ok, _ = verdict(capsys, checker, odd, *extra)
+    ok, _ = checker_verdict(capsys, checker, odd, *extra)
     assert not ok
 
 

@@ -11,15 +11,7 @@ from microgpt import GPT, CharTokenizer, GPTConfig, load_names, train
 from microgpt.checks import start_here
 from microgpt.model import count_params
 
-
-def verdict(capsys, checker, *args):
-    """(returned bool, printed line) of one checker call; exactly one line is printed."""
-    ok = checker(*args)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Correct!" if ok else ("Not yet:", "Cannot tell:"))
-    return ok, lines[0]
-
+from conftest import checker_verdict
 
 # ---- 00.1 the parameters with n_embd = 32 ---------------------------------------------------
 
@@ -30,13 +22,13 @@ def verdict(capsys, checker, *args):
     np.int64(13440),
 ])
 def test_double_n_embd_accepts(capsys, answer):
-    ok, line = verdict(capsys, start_here.check_double_n_embd_params, answer)
+    ok, line = checker_verdict(capsys, start_here.check_double_n_embd_params, answer)
     assert ok and "13440" in line
 
 
 def test_double_n_embd_matches_a_real_model(capsys):
     cfg = GPTConfig(vocab_size=28, n_embd=32, n_layer=1, n_head=4, block_size=8)
-    assert verdict(capsys, start_here.check_double_n_embd_params,
+    assert checker_verdict(capsys, start_here.check_double_n_embd_params,
                    GPT(cfg, random.Random(0)).num_params)[0]
 
 
@@ -51,7 +43,7 @@ def test_double_n_embd_matches_a_real_model(capsys):
     ("13440", "whole number"),
 ])
 def test_double_n_embd_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, start_here.check_double_n_embd_params, answer)
+    ok, line = checker_verdict(capsys, start_here.check_double_n_embd_params, answer)
     assert not ok and hint in line, line
 
 
@@ -71,7 +63,7 @@ def test_first_step_loss_is_what_the_checker_says():
 
 @pytest.mark.parametrize("answer", [math.log(28), -math.log(1 / 28), 3.33, 3.3, np.float32(3.35)])
 def test_untrained_loss_accepts(capsys, answer):
-    ok, line = verdict(capsys, start_here.check_untrained_loss, answer)
+    ok, line = checker_verdict(capsys, start_here.check_untrained_loss, answer)
     assert ok and "3.3325" in line
 
 
@@ -84,7 +76,7 @@ def test_untrained_loss_accepts(capsys, answer):
     ("3.33", "should be a number"),
 ])
 def test_untrained_loss_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, start_here.check_untrained_loss, answer)
+    ok, line = checker_verdict(capsys, start_here.check_untrained_loss, answer)
     assert not ok and hint in line, line
 
 
@@ -92,7 +84,7 @@ def test_untrained_loss_rejects(capsys, answer, hint):
 
 @pytest.mark.parametrize("answer", ["a", "A", " a "])
 def test_unused_position_accepts(capsys, answer):
-    ok, line = verdict(capsys, start_here.check_unused_position, answer)
+    ok, line = checker_verdict(capsys, start_here.check_unused_position, answer)
     assert ok and "exactly 0" in line
 
 
@@ -104,7 +96,7 @@ def test_unused_position_accepts(capsys, answer):
     (3, "not one of the options"),
 ])
 def test_unused_position_rejects(capsys, answer, hint):
-    ok, line = verdict(capsys, start_here.check_unused_position, answer)
+    ok, line = checker_verdict(capsys, start_here.check_unused_position, answer)
     assert not ok and hint in line, line
 
 
@@ -116,14 +108,14 @@ CHECKERS = [start_here.check_double_n_embd_params, start_here.check_untrained_lo
 
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_unanswered_says_replace_none(capsys, checker):
-    ok, line = verdict(capsys, checker, None)
+    ok, line = checker_verdict(capsys, checker, None)
     assert not ok and line.startswith("Not yet: replace None")
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
 @pytest.mark.parametrize("odd", [float("nan"), [1, 2], object(), True])
 def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, odd):
-    ok, _ = verdict(capsys, checker, odd)
+    ok, _ = checker_verdict(capsys, checker, odd)
     assert not ok
 
 
