@@ -21,7 +21,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 
 from microgpt import load_names, split_names  # noqa: E402
-from microgpt.widgets import training_panel  # noqa: E402
+from microgpt.course.widgets import training_panel  # noqa: E402
 
 SETTINGS = [
     {},                                                              # the defaults

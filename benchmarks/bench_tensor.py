@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 from microgpt import GPT, CharTokenizer, GPTConfig, load_names, train  # noqa: E402
 from microgpt.tensor.model import TensorGPT  # noqa: E402
-from microgpt.tensor.train import train_tensor  # noqa: E402
+from microgpt.tensor.training import train_tensor  # noqa: E402
 
 
 def per_step(run, steps, warmup=3):

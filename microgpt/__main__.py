@@ -7,18 +7,19 @@ with the estimate and the limit), the `--save` path (a path that cannot be writt
 a second, not after the run) and the data. Training that diverges stops at its first
 non-finite loss, with the step and what to change.
 
-Imports: train, sample, data, tokenizer, model, checkpoint, validate.
+Imports: training, sample, data, tokenizer, model, checkpoint, limits, validate.
 """
 import argparse
 import random
 import sys
 
 from .checkpoint import save_checkpoint
-from .data import check_save_path, load_names
-from .model import GPT, GPTConfig, check_memory, check_shape, longest_positions
+from .data import load_names
+from .limits import check_params, check_save_path, check_training
+from .model import GPT, GPTConfig
 from .sample import generate
 from .tokenizer import CharTokenizer
-from .train import train
+from .training import train
 from .validate import arg_type, positive_number, whole_number
 
 
@@ -63,7 +64,9 @@ def build_parser():
 
 
 def run(args, out=print):
-    check_shape(args.n_embd, args.n_layer, args.n_head, args.block_size)   # before any output
+    # the shape and the parameter cap before reading any data (the smallest vocabulary: 3)
+    check_params(GPTConfig(vocab_size=3, n_embd=args.n_embd, n_layer=args.n_layer,
+                           n_head=args.n_head, block_size=args.block_size))
     if args.save is not None:
         check_save_path(args.save)          # now, not after the whole run
     rng = random.Random(args.seed)
@@ -72,7 +75,7 @@ def run(args, out=print):
     tok = CharTokenizer(docs)
     cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=args.n_embd, n_layer=args.n_layer,
                     n_head=args.n_head, block_size=args.block_size)
-    check_memory(cfg, longest_positions(cfg, docs))         # before any output
+    check_training(cfg, docs)                               # before any output
     out(f"vocab size: {tok.vocab_size}, num docs: {len(docs)}")
     model = GPT(cfg, rng)
     out(f"num params: {model.num_params}")

@@ -2,12 +2,12 @@
 
 Owns: the checkpoint format (`FORMAT`, version 1), `save_checkpoint` (written atomically:
 a crash never leaves half a file, and never destroys the previous one; the path is checked
-by `data.check_save_path` first), `load_checkpoint` (a round trip is bit-exact: JSON keeps
+by `limits.check_save_path` first), `load_checkpoint` (a round trip is bit-exact: JSON keeps
 every float's shortest repr) and `CheckpointError` for files that are missing, corrupt,
 absurdly nested, hold weights that are not finite numbers, or are made for another
 vocabulary. `tensor.checkpoint` raises the same `CheckpointError` for its `.npz` files.
 
-Imports: model, tokenizer, data (for its path check and atomic write).
+Imports: data, limits, model, tokenizer.
 """
 import json
 import math
@@ -16,7 +16,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import check_save_path, write_atomic
+from .data import write_atomic
+from .limits import check_save_path
 from .model import GPT, GPTConfig
 from .tokenizer import CharTokenizer
 
@@ -37,7 +38,7 @@ class Checkpoint:
 def save_checkpoint(path, model, tokenizer, meta=None):
     """Write model + tokenizer (+ a dict of JSON-able notes) to `path`; returns the path.
 
-    `data.SaveError` if `path` cannot be saved to (see `data.check_save_path`);
+    `limits.SaveError` if `path` cannot be saved to (see `limits.check_save_path`);
     `CheckpointError` if the model's weights are not finite (a run that diverged).
     """
     path = check_save_path(path)

@@ -8,8 +8,7 @@ text under `MAX_DATA_BYTES` with no NUL byte (a device, a FIFO or a huge file is
 before it is read); a leading byte-order mark is dropped.
 
 Also the package's one way to write a file: `write_atomic` (a temporary file and a
-rename, so never a half file) and `check_save_path` (`SaveError` if a path cannot be saved
-to: run before a long training run, so that a bad `--save` fails in a second, not after).
+rename, so never a half file). Whether a path may be saved to is a guard: `limits`.
 
 Imports: nothing of ours.
 """
@@ -30,8 +29,7 @@ class DataError(ValueError):
     """A dataset that is missing, empty, unreadable or not the file it should be."""
 
 
-class SaveError(ValueError):
-    """A path a file cannot be saved to, with a message that names it and says why."""
+
 
 
 def default_data_dir():
@@ -114,68 +112,6 @@ def download_names(dest, url=NAMES_URL, timeout=30):
                         f"{NAMES_SHA256[:12]}…; nothing was written to {dest}")
     write_atomic(dest, payload)
     return dest
-
-
-def check_save_path(path):
-    """The path `path` as a Path if a file can be saved there; else `SaveError` saying why.
-
-    Checks the path as typed, before any work: not empty; not a folder, a symbolic link, a
-    FIFO, a device or a socket (saving replaces a file, so it would silently turn any of
-    those into a regular file: they are refused, never written through); not an existing
-    read-only file (it is not replaced without asking: make it writable or delete it
-    first); and a parent that is a folder (or can be made one) that this process may write
-    in. Folders that do not exist yet are fine: `write_atomic` creates them.
-    """
-    if path is None or str(path).strip() == "":
-        raise SaveError("the path to save to is empty; give a file name such as model.json")
-    path = Path(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:            # e.g. a parent that is a file (ENOTDIR), or no access
-        st = None
-        if not isinstance(e, (NotADirectoryError, PermissionError)):
-            raise SaveError(f"cannot save to {path}: {e.strerror or e}") from None
-    if st is not None:
-        if stat.S_ISDIR(st.st_mode):
-            raise SaveError(f"cannot save to {path}: it is a folder; give a file name, "
-                            f"e.g. {path / 'model.json'}")
-        if not stat.S_ISREG(st.st_mode):
-            raise SaveError(f"cannot save to {path}: it is {_kind(st.st_mode)}, not a regular "
-                            "file, and saving would replace it; give another path")
-        if not (st.st_mode & 0o222) or not os.access(path, os.W_OK):
-            raise SaveError(f"cannot save to {path}: the file is read-only; make it writable "
-                            f"(chmod u+w {path}) or delete it to replace it, or give another "
-                            "path")
-    parent = path.parent
-    while True:                     # the nearest folder that exists must be writable
-        try:
-            pst = os.stat(parent)
-        except FileNotFoundError:
-            if parent == parent.parent:
-                raise SaveError(f"cannot save to {path}: no such folder") from None
-            parent = parent.parent
-            continue
-        except NotADirectoryError:
-            pst = None
-        except OSError as e:
-            raise SaveError(f"cannot save to {path}: cannot reach {parent} "
-                            f"({e.strerror or e})") from None
-        break
-    if pst is None or not stat.S_ISDIR(pst.st_mode):
-        blocker = parent
-        while pst is None:          # ENOTDIR: find the component that is a file
-            blocker = blocker.parent
-            try:
-                pst = os.stat(blocker)
-            except OSError:
-                pst = None
-        raise SaveError(f"cannot save to {path}: {blocker} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise SaveError(f"cannot save to {path}: no permission to write in the folder "
-                        f"{parent}")
-    return path
 
 
 def write_atomic(dest, payload):

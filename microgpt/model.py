@@ -6,27 +6,17 @@ Architecture as in the seed: token + position embedding; per layer RMSNorm → c
 multi-head attention → residual, RMSNorm → MLP with squared ReLU → residual; the output
 head is tied to `wte`; no biases, no final norm.
 
-Size limits, checked before anything big is allocated: `GPTConfig` (and `check_shape`, which
-the command line runs before it reads any data) refuses more than `MAX_PARAMS` parameters,
-for every engine; `check_memory` refuses a scalar model whose training (`training_bytes`: the
-parameters as `Value`s with their Adam state, plus the graph of one step) would need more
-memory than this process has (`available_memory`) — `GPT` runs it for the model alone, the
-trainers for a step on their documents. Each says the estimate and the limit.
+`GPTConfig` refuses shapes that cannot make a GPT, saying what to change. How big a model
+this machine can train is not the model's business: the guards in `limits` ask that at the
+edges (the command line, the training panel, the checkpoint loaders).
 
 Imports: engine, nn, validate.
 """
-import os
 from dataclasses import asdict, dataclass
 
 from .engine import Value, vsum
 from .nn import attention_head, cross_entropy, linear, rmsnorm
 from .validate import whole_number
-
-MAX_PARAMS = 10_000_000     # the course's biggest model has 199,424; the tensor engine's too
-# Measured with tracemalloc (Python 3.11): a parameter as a `Value` with its Adam moments
-# costs ~140 bytes, and one training step's graph ~50-80 bytes per parameter per position.
-BYTES_PER_PARAM, BYTES_PER_PARAM_POSITION = 150, 70
-FALLBACK_MEMORY = 8 * 2**30  # if the system does not say how much memory there is
 
 
 @dataclass(frozen=True)
@@ -60,12 +50,6 @@ def check_shape(n_embd, n_layer, n_head, block_size, vocab_size=None):
     for name, value in sizes.items():
         if value is not None:
             whole_number(name, value)
-    params = _param_count(vocab_size or 0, n_embd, n_layer, block_size)
-    if params > MAX_PARAMS:
-        raise ValueError(f"a GPT with n_embd={n_embd}, n_layer={n_layer}, block_size={block_size} "
-                         f"has about {params:,} parameters; the limit is {MAX_PARAMS:,} (the "
-                         "course's models have a few thousand to 200,000): make n_embd, "
-                         "n_layer or block_size smaller")
     if vocab_size is not None and vocab_size < 3:
         raise ValueError(f"vocab_size must be at least 3 (<BOS>, <EOS> and one character), "
                          f"got {vocab_size}")
@@ -107,65 +91,6 @@ def count_params(cfg):
     return _param_count(cfg.vocab_size, cfg.n_embd, cfg.n_layer, cfg.block_size)
 
 
-def _number(path, key, scale=1):
-    """The number after `key` in a small text file (a /proc or cgroup file), or None."""
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith(key):
-                    value = line[len(key):].split()[0]
-                    return None if value == "max" else int(value) * scale
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def available_memory():
-    """Bytes this process can still allocate, as far as the system tells (Linux: the
-    available memory, a cgroup's limit, the address-space limit); else `FALLBACK_MEMORY`."""
-    found = [_number("/proc/meminfo", "MemAvailable:", 1024)]
-    limit = _number("/sys/fs/cgroup/memory.max", "")
-    if limit is not None:
-        found.append(limit - (_number("/sys/fs/cgroup/memory.current", "") or 0))
-    try:
-        import resource
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        if soft != resource.RLIM_INFINITY:
-            used = _number("/proc/self/statm", "", os.sysconf("SC_PAGE_SIZE")) or 0
-            found.append(soft - used)
-    except (ImportError, OSError, ValueError, AttributeError):
-        pass
-    found = [n for n in found if n is not None]
-    return max(0, min(found)) if found else FALLBACK_MEMORY
-
-
-def longest_positions(config, docs):
-    """Positions of the longest step on `docs`: its tokens (<BOS>, the name, <EOS>) − 1."""
-    return min(config.block_size, max(map(len, docs), default=0) + 2) - 1
-
-
-def training_bytes(config, positions=None):
-    """Estimated bytes to train `config` on scalar `Value`s: the parameters with their Adam
-    state, plus one step's graph over `positions` positions (default: a full block)."""
-    positions = config.block_size - 1 if positions is None else positions
-    return count_params(config) * (BYTES_PER_PARAM + BYTES_PER_PARAM_POSITION * positions)
-
-
-def _size(n):
-    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
-
-
-def check_memory(config, positions=None):
-    """ValueError, with the estimate and the limit, if training `config` on scalar Values
-    would need more memory than this process has (see `training_bytes`)."""
-    need, have = training_bytes(config, positions), available_memory()
-    if need > have:
-        raise ValueError(f"training this GPT ({count_params(config):,} parameters, block_size "
-                         f"{config.block_size}) on scalar Values needs about {_size(need)} of "
-                         f"memory; this process has about {_size(have)}: make n_embd, "
-                         "n_layer or block_size smaller")
-
-
 def init_weights(config, rng):
     """Fresh weights {name: rows of floats}: one rng.gauss(0, std) per entry, row by row,
     in state_dict order — also where std is 0, so the random stream (and the seed's
@@ -181,7 +106,6 @@ def new_weights(config, rng, weights):
     if (rng is None) == (weights is None):
         raise ValueError("give a GPT either rng (a random.Random, for fresh weights) or "
                          "weights ({name: rows of floats}), not both")
-    check_memory(config, positions=0)       # the model and its Adam state, before any draw
     return init_weights(config, rng) if weights is None else weights
 
 

@@ -1,10 +1,14 @@
 """Characters to token ids and back: `CharTokenizer`.
 
 Owns: the vocabulary — `<BOS>` = 0, `<EOS>` = 1, then the sorted set of characters of the
-documents — and encode/decode. An unknown character is a `ValueError` that names it.
+documents — and encode/decode. An unknown character is a `ValueError` that names it. Also the
+counting bigram this vocabulary feeds (`bigram_baseline`, chapter 02): the loss every later
+model must beat.
 
 Imports: nothing of ours.
 """
+import math
+
 BOS_TOKEN, EOS_TOKEN = "<BOS>", "<EOS>"
 
 
@@ -75,3 +79,30 @@ class CharTokenizer:
 
     def __repr__(self):
         return f"CharTokenizer(vocab_size={self.vocab_size}, chars={''.join(self.chars)!r})"
+
+
+def bigram_baseline(train_docs, val_docs, tok, block_size=8):
+    """The counting bigram model's loss on `val_docs`: the number later chapters must beat.
+
+    Every document is `tok.encode_doc(doc, block_size)` (<BOS> + chars + <EOS>, cropped to
+    block_size tokens, exactly what the GPT trains on). Counts of each (previous, next)
+    pair over the training documents, plus one for every pair (add-one smoothing), give
+    p(next | previous). A document's loss is the mean over its positions of
+    -log p(next | previous); the baseline is the mean of that over the validation
+    documents, as `evaluate` computes it for a GPT.
+    """
+    if not train_docs or not val_docs:
+        raise ValueError("bigram_baseline needs non-empty training and validation documents")
+    v = tok.vocab_size
+    counts = [[1] * v for _ in range(v)]
+    for doc in train_docs:
+        ids = tok.encode_doc(doc, block_size)
+        for a, b in zip(ids, ids[1:]):
+            counts[a][b] += 1
+    totals = [sum(row) for row in counts]
+    total = 0.0
+    for doc in val_docs:
+        ids = tok.encode_doc(doc, block_size)
+        nll = [-math.log(counts[a][b] / totals[a]) for a, b in zip(ids, ids[1:])]
+        total += sum(nll) / len(nll)
+    return total / len(val_docs)

@@ -2,7 +2,7 @@
 
 The browser cell makes a chapter run unchanged in JupyterLite (the site `make site` builds):
 under Pyodide it installs the course's package from the wheel the site bundles and awaits
-`microgpt.browser.setup`, which loads NumPy, matplotlib and ipywidgets and says in one line
+`microgpt.course.browser.setup`, which loads NumPy, matplotlib and ipywidgets and says in one line
 what cannot work here. On ordinary Python it does nothing and prints nothing, so nbval's saved
 output (none) stays right. The cell is found again by its tag `browser-setup`, so running this
 script twice changes nothing. A new cell gets execution count 1 and the later code cells are
@@ -32,7 +32,7 @@ if sys.platform == "emscripten":
     import piplite
 
     await piplite.install("microgpt")
-    from microgpt.browser import setup
+    from microgpt.course.browser import setup
 
     await setup("{chapter}")'''
 

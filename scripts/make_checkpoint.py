@@ -90,7 +90,7 @@ def main(argv=None):
         "num_val": len(val_docs),
         "num_steps": args.num_steps,
         "learning_rate": LEARNING_RATE,
-        "schedule": "linear decay to 0 (microgpt.train.train)",
+        "schedule": "linear decay to 0 (microgpt.training.train)",
         "gradients": "exact (one backward per document)",
         "weights_rounding": f"{ROUND_DIGITS} significant digits",
         "train_loss_last500": sum(tail) / len(tail),

@@ -30,7 +30,7 @@ from microgpt import CharTokenizer, GPTConfig, load_names, split_names  # noqa: 
 from microgpt.tensor.checkpoint import save_npz  # noqa: E402
 from microgpt.tensor.model import TensorGPT  # noqa: E402
 from microgpt.tensor.sample import generate_tensor  # noqa: E402
-from microgpt.tensor.train import evaluate_tensor, train_tensor  # noqa: E402
+from microgpt.tensor.training import evaluate_tensor, train_tensor  # noqa: E402
 
 
 def parse_args(argv=None):

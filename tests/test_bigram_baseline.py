@@ -5,7 +5,7 @@ import random
 import pytest
 
 from microgpt import CharTokenizer, split_names
-from microgpt.train import bigram_baseline
+from microgpt.tokenizer import bigram_baseline
 
 
 def test_bigram_baseline_on_a_tiny_corpus():

@@ -7,7 +7,7 @@ import pytest
 from microgpt import GPT, CharTokenizer, GPTConfig
 from microgpt.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from microgpt.sample import generate
-from microgpt.train import train
+from microgpt.training import train
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """checks.common: plain-text verdicts, the predict/choice checkers, the exercise register."""
 import numpy as np
 
-from microgpt.checks import common
-from microgpt.checks.common import (
+from microgpt.course.checks import common
+from microgpt.course.checks.common import (
     check_choice,
     check_number,
     close_enough,

@@ -15,9 +15,10 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+import committed
 from conftest import ROOT
 
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = committed.notebooks_dir()      # the chapters as committed, not a learner's runs
 
 # conda-forge name -> pip name, where they differ
 CONDA_TO_PIP = {"python-graphviz": "graphviz", "matplotlib-base": "matplotlib"}
@@ -207,7 +208,7 @@ def test_graph_chapter_runs_without_dot(nb_path, tmp_path):
 
 def test_draw_graph_falls_back_without_dot(tmp_path, monkeypatch, capsys):
     from microgpt import Value
-    from microgpt.graph import draw_graph
+    from microgpt.course.graph import draw_graph
     monkeypatch.setenv("PATH", path_without_dot(tmp_path))
     a, b = Value(2.0), Value(-3.0)
     picture = draw_graph(a * b + a)

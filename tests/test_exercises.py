@@ -14,20 +14,20 @@ import re
 
 import pytest
 
-import microgpt.checks
-from microgpt.checks.common import exercises
+import microgpt.course.checks
+from microgpt.course.checks.common import exercises
 
-from conftest import ROOT
+import committed
 
-NOTEBOOKS = ROOT / "notebooks"
-CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = committed.notebooks_dir()      # the chapters as committed, not a learner's runs
+CHAPTERS = committed.chapters()
 SOLUTION = re.compile(r"<details>\s*<summary>\s*Click to reveal the solution\s*</summary>(.*?)"
                       r"</details>", re.S)
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 PROGRESS = re.compile(r"Chapter (\d\d) exercises passed in this session: (\d+) of (\d+)")
 
-for _m in pkgutil.iter_modules(microgpt.checks.__path__):      # registers every exercise
-    importlib.import_module(f"microgpt.checks.{_m.name}")
+for _m in pkgutil.iter_modules(microgpt.course.checks.__path__):      # registers every exercise
+    importlib.import_module(f"microgpt.course.checks.{_m.name}")
 
 
 def load(path):

@@ -1,4 +1,4 @@
-"""Chapter 04's exercise checkers (microgpt.checks.attention): each accepts at least two
+"""Chapter 04's exercise checkers (microgpt.course.checks.attention): each accepts at least two
 different correct answers, rejects the typical wrong ones with a hint that names the
 mistake, says "Not yet" to an unanswered None and turns a crashing answer into a verdict."""
 import math
@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from microgpt.checks import attention
-from microgpt.checks.common import exercises
+from microgpt.course.checks import attention
+from microgpt.course.checks.common import exercises
 from microgpt.engine import Value
 from microgpt.nn import softmax as value_softmax
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from microgpt.checks import autograd
+from microgpt.course.checks import autograd
 from microgpt.engine import Value, dot, vsum
 
 from conftest import checker_verdict
@@ -330,7 +330,7 @@ def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, odd):
 
 
 def test_registered_in_notebook_order():
-    from microgpt.checks.common import exercises
+    from microgpt.course.checks.common import exercises
     assert [(e, kind) for e, _, kind in exercises("01")] == [
         ("01.1", "implement"), ("01.2", "predict"), ("01.3", "implement"),
         ("01.4", "derive"), ("01.5", "find-the-bug"), ("01.6", "implement")]

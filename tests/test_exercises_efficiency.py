@@ -1,11 +1,11 @@
-"""Chapter 08's exercise checkers (microgpt.checks.efficiency): each accepts at least two
+"""Chapter 08's exercise checkers (microgpt.course.checks.efficiency): each accepts at least two
 different correct answers, rejects the typical wrong ones with a hint that names the
 mistake, says "Not yet" to an unanswered None and turns a crashing answer into a verdict."""
 import numpy as np
 import pytest
 
-from microgpt.checks import efficiency
-from microgpt.checks.common import exercises
+from microgpt.course.checks import efficiency
+from microgpt.course.checks.common import exercises
 from microgpt.tensor.engine import Tensor, unbroadcast
 
 from conftest import boom, checker_verdict, fails, passes

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from microgpt import CharTokenizer, load_names, split_names
-from microgpt.checks import names_and_tokens as nt
+from microgpt.course.checks import names_and_tokens as nt
 
 from conftest import checker_verdict
 
@@ -224,6 +224,6 @@ def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, extra, odd)
 
 
 def test_registered_in_notebook_order():
-    from microgpt.checks.common import exercises
+    from microgpt.course.checks.common import exercises
     assert [(e, kind) for e, _, kind in exercises("02")] == [
         ("02.1", "implement"), ("02.2", "predict"), ("02.3", "find-the-bug"), ("02.4", "ablate")]

@@ -4,7 +4,7 @@ rejects the typical wrong ones with the hint that names the mistake, answers Non
 import pytest
 
 from microgpt import nn
-from microgpt.checks import neural_bigram
+from microgpt.course.checks import neural_bigram
 from microgpt.engine import Value
 
 

@@ -1,4 +1,4 @@
-"""Chapter 07's exercise checkers (microgpt.checks.sampling): each accepts at least two
+"""Chapter 07's exercise checkers (microgpt.course.checks.sampling): each accepts at least two
 different correct answers, rejects the typical wrong ones with a hint that names the
 mistake, says "Not yet" to an unanswered None and turns a crashing answer into a verdict.
 The greedy-name and experiment checkers run on the chapter's own trained checkpoint."""
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from microgpt import generate, load_checkpoint
-from microgpt.checks import sampling
-from microgpt.checks.common import exercises
+from microgpt.course.checks import sampling
+from microgpt.course.checks.common import exercises
 from microgpt.engine import Value
 from microgpt.sample import next_token_probs
 

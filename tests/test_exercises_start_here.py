@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from microgpt import GPT, CharTokenizer, GPTConfig, load_names, train
-from microgpt.checks import start_here
+from microgpt.course.checks import start_here
 from microgpt.model import count_params
 
 from conftest import checker_verdict
@@ -120,6 +120,6 @@ def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, odd):
 
 
 def test_registered_in_notebook_order():
-    from microgpt.checks.common import exercises
+    from microgpt.course.checks.common import exercises
     assert [(e, kind) for e, _, kind in exercises("00")] == [
         ("00.1", "predict"), ("00.2", "predict"), ("00.3", "predict")]

@@ -1,4 +1,4 @@
-"""Chapter 06's exercise checkers (microgpt.checks.training): each accepts at least two
+"""Chapter 06's exercise checkers (microgpt.course.checks.training): each accepts at least two
 different correct answers, rejects the typical wrong ones with a hint that names the
 mistake, says "Not yet" to an unanswered None and turns a crashing answer into a verdict.
 The short-run experiment trains the chapter's GPT, so its runs are marked slow."""
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from microgpt import CharTokenizer, load_names, split_names
-from microgpt.checks import training
-from microgpt.checks.common import exercises
+from microgpt.course.checks import training
+from microgpt.course.checks.common import exercises
 from microgpt.optim import lr_at
 
 from conftest import boom, fails, passes

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from microgpt.checks import transformer_block as tb
+from microgpt.course.checks import transformer_block as tb
 from microgpt.engine import Value, vsum
 from microgpt.model import GPT, GPTConfig
 from microgpt.nn import cross_entropy, linear, rmsnorm
@@ -309,7 +309,7 @@ def test_an_odd_answer_gets_a_verdict(checker, capsys):
 
 
 def test_registered_in_notebook_order():
-    from microgpt.checks.common import exercises
+    from microgpt.course.checks.common import exercises
     assert [(e, k) for e, _, k in exercises("05")] == [
         ("05.1", "implement"), ("05.2", "ablate"), ("05.3", "predict"),
         ("05.4", "find-the-bug"), ("05.5", "predict"), ("05.6", "ablate")]

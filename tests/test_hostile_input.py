@@ -22,20 +22,13 @@ from pathlib import Path
 import pytest
 
 from microgpt.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from microgpt.data import (
-    MAX_DATA_BYTES,
-    DataError,
-    SaveError,
-    check_save_path,
-    load_names,
-    read_docs,
-    write_atomic,
-)
-from microgpt.model import GPT, GPTConfig, check_memory, count_params, param_shapes
+from microgpt.course.session import StepCost, TrainingSession
+from microgpt.data import MAX_DATA_BYTES, DataError, load_names, read_docs, write_atomic
+from microgpt.limits import SaveError, check_memory, check_params, check_save_path
+from microgpt.model import GPT, GPTConfig, count_params, param_shapes
 from microgpt.sample import generate
-from microgpt.session import StepCost, TrainingSession
 from microgpt.tokenizer import CharTokenizer
-from microgpt.train import TrainingDiverged, train
+from microgpt.training import TrainingDiverged, train
 
 from conftest import ROOT
 
@@ -353,7 +346,7 @@ def test_a_diverged_model_is_not_saved_as_a_broken_checkpoint(tiny, tmp_path):
 def test_tensor_training_that_diverges_raises_training_diverged(docs):
     pytest.importorskip("numpy")
     from microgpt.tensor.model import TensorGPT
-    from microgpt.tensor.train import train_tensor
+    from microgpt.tensor.training import train_tensor
     tok = CharTokenizer(docs)
     model = TensorGPT(GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2),
                       random.Random(0))
@@ -383,19 +376,17 @@ def test_a_model_too_big_is_refused_up_front_in_the_cli(names_path, flag):
     assert "make n_embd, n_layer or block_size smaller" in line
 
 
-def test_a_model_too_big_is_refused_by_gptconfig_and_gpt(monkeypatch):
+def test_a_model_too_big_is_refused_by_the_guards(monkeypatch):
     with pytest.raises(ValueError, match=r"has about 307,\d{3},\d{3} parameters; the limit"):
-        GPTConfig(vocab_size=28, n_layer=100_000)
+        check_params(GPTConfig(vocab_size=28, n_layer=100_000))
     with pytest.raises(ValueError, match="the limit is 10,000,000"):
-        GPTConfig(vocab_size=28, n_embd=100_000, n_head=1)
+        check_params(GPTConfig(vocab_size=28, n_embd=100_000, n_head=1))
     with pytest.raises(ValueError, match="the limit"):
-        GPTConfig(vocab_size=28, n_embd=4, n_head=1, block_size=10**12)
+        check_params(GPTConfig(vocab_size=28, n_embd=4, n_head=1, block_size=10**12))
     cfg = GPTConfig(vocab_size=28, n_embd=64, n_layer=4)      # 200k parameters
-    monkeypatch.setattr("microgpt.model.available_memory", lambda: 10 * 2**20)
+    monkeypatch.setattr("microgpt.limits.available_memory", lambda: 10 * 2**20)
     with pytest.raises(ValueError, match=r"needs about \d+ MB of memory; this process has "
                                          r"about 10 MB"):
-        GPT(cfg, random.Random(0))
-    with pytest.raises(ValueError, match="this process has about 10 MB"):
         check_memory(cfg)
 
 
@@ -413,7 +404,7 @@ def test_an_indivisible_huge_n_embd_does_not_hang():
 
 
 def test_a_session_too_big_for_memory_is_refused(docs, monkeypatch):
-    monkeypatch.setattr("microgpt.model.available_memory", lambda: 2**20)
+    monkeypatch.setattr("microgpt.limits.available_memory", lambda: 2**20)
     with pytest.raises(ValueError, match="this process has about 1 MB"):
         TrainingSession(docs[:100], n_embd=32, n_layer=2)
 
@@ -655,7 +646,7 @@ def panel_split(docs):
 
 
 def test_the_training_panel_refuses_empty_documents_and_negative_sizes(panel_split):
-    from microgpt.widgets import training_panel
+    from microgpt.course.widgets import training_panel
     with pytest.raises(ValueError, match="the training panel needs at least one training "
                                          "document"):
         training_panel([], [])
@@ -664,14 +655,14 @@ def test_the_training_panel_refuses_empty_documents_and_negative_sizes(panel_spl
 
 
 def test_the_training_panel_explains_unknown_settings_and_sizes(panel_split):
-    from microgpt.widgets import training_panel
+    from microgpt.course.widgets import training_panel
     panel = training_panel(*panel_split, val_size=5, num_samples=2)
     panel.train(n_embed=8)
     assert panel.session is None and panel.info.value.startswith(
         "<b>Cannot build this model:</b> unknown setting 'n_embed'; the settings are n_embd")
     assert panel.show_estimate(num_step=3) is None and "unknown setting" in panel.info.value
     panel.train(n_layer=100_000)
-    assert panel.session is None and "the limit is 10,000,000" in panel.info.value
+    assert panel.session is None and "trains at most 500,000" in panel.info.value
     panel.train(n_embd=128, n_layer=4, n_head=4)                # 800k: fine for GPTConfig
     assert panel.session is None and "the training panel trains at most 500,000" in \
         panel.info.value
@@ -681,7 +672,7 @@ def test_the_training_panel_explains_unknown_settings_and_sizes(panel_split):
 
 
 def test_the_training_panel_reports_divergence(panel_split):
-    from microgpt.widgets import training_panel
+    from microgpt.course.widgets import training_panel
     panel = training_panel(*panel_split, val_size=5, num_samples=2)
     panel.n_embd.value, panel.n_head.value, panel.num_steps.value = 8, 2, 300
     panel.train(learning_rate=50.0)
@@ -697,7 +688,7 @@ def test_tensor_engine_checks_learning_rate_and_token_ids(docs):
     np = pytest.importorskip("numpy")
     from microgpt.tensor.model import TensorGPT
     from microgpt.tensor.optim import TensorAdam
-    from microgpt.tensor.train import train_tensor
+    from microgpt.tensor.training import train_tensor
     tok = CharTokenizer(docs)
     model = TensorGPT(GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2),
                       random.Random(0))

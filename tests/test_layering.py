@@ -19,7 +19,15 @@ HEAVY = {"numpy", "matplotlib", "graphviz", "ipywidgets", "IPython", "tqdm"}
 
 def is_numpy_side(name):
     """The modules that may import NumPy at the top: the array engine and its checkers."""
-    return name.startswith("tensor.") or name == "checks.efficiency"
+    return name.startswith("tensor.") or name == "course.checks.efficiency"
+
+
+# the model the chapters build: the top level and the tensor engine (not the front doors)
+EDGES = {"__main__", "checkpoint", "tensor.checkpoint"}     # take paths and sizes from people
+
+
+def is_core(name):
+    return not name.startswith("course") and name not in EDGES | {"limits", "__init__"}
 
 
 # ---------------------------------------------------------------- the modules of the package
@@ -256,7 +264,7 @@ def test_readme_package_table_agrees_with_the_docstrings():
 
 
 def test_import_microgpt_loads_no_heavy_library():
-    code = ("import sys, microgpt, microgpt.checks, microgpt.tensor; "
+    code = ("import sys, microgpt, microgpt.course.checks, microgpt.tensor; "
             "print(sorted(m for m in %r if m in sys.modules))" % (HEAVY,))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)

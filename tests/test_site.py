@@ -253,7 +253,7 @@ def test_chapter_01_runs_offline_in_the_browser(page, served):
 @pytest.mark.browser
 def test_demo_training_runs_offline_in_the_browser(page, served):
     code = ('import piplite\nawait piplite.install("microgpt")\n'
-            'from microgpt.browser import setup\nawait setup(libraries=())\n' + TRAIN_CODE)
+            'from microgpt.course.browser import setup\nawait setup(libraries=())\n' + TRAIN_CODE)
     page.goto(served + "repl/index.html?kernel=python&code=" + urllib.parse.quote(code))
     deadline = time.monotonic() + CHAPTER_TIMEOUT_S
     text = ""

@@ -15,8 +15,8 @@ from microgpt.tensor.model import RMSNORM_EPS as TENSOR_EPS
 from microgpt.tensor.model import TensorGPT, make_batch
 from microgpt.tensor.optim import TensorAdam
 from microgpt.tensor.sample import generate_tensor
-from microgpt.tensor.train import evaluate_tensor, train_tensor
-from microgpt.train import evaluate
+from microgpt.tensor.training import evaluate_tensor, train_tensor
+from microgpt.training import evaluate
 
 from conftest import ROOT, numeric_grad, random_weights
 

@@ -1,4 +1,4 @@
-"""microgpt.viz: graph node lists, both graph renderers, loss smoothing and the plot helpers."""
+"""microgpt.course.viz: graph node lists, both graph renderers, loss smoothing, plot helpers."""
 import re
 
 import pytest

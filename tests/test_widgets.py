@@ -12,11 +12,13 @@ matplotlib.use("Agg")
 pytest.importorskip("ipywidgets")
 
 from microgpt import split_names  # noqa: E402
+from microgpt.course.session import NUM_EVALS, StepCost, TrainingSession  # noqa: E402
+from microgpt.course.widgets import NUM_DRAWS, _head_options, sampling_panel, training_panel  # noqa: E402,E501
 from microgpt.model import GPT, GPTConfig  # noqa: E402
-from microgpt.session import NUM_EVALS, StepCost, TrainingSession  # noqa: E402
-from microgpt.tokenizer import CharTokenizer  # noqa: E402
-from microgpt.train import bigram_baseline  # noqa: E402
-from microgpt.widgets import NUM_DRAWS, _head_options, sampling_panel, training_panel  # noqa: E402,E501
+from microgpt.tokenizer import (
+    CharTokenizer,  # noqa: E402
+    bigram_baseline,  # noqa: E402
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ the scalar ones, so "where does X live on arrays?" has the same answer as on sca
     engine      Value         engine      Tensor, unbroadcast
     model, nn   GPT, rmsnorm  model       TensorGPT, make_batch, rmsnorm
     optim       Adam          optim       TensorAdam   (the schedule stays optim.lr_at)
-    train       train, evaluate            train       train_tensor, evaluate_tensor
+    training    train, evaluate            training    train_tensor, evaluate_tensor
     sample      generate      sample      generate_tensor
     checkpoint  JSON          checkpoint  save_npz, load_npz (float32 weights + JSON header)
 

@@ -4,13 +4,13 @@ Owns: `save_npz` / `load_npz`: the weights as float32 arrays (about half the siz
 float64, and far smaller than the JSON checkpoint of `checkpoint`) plus a JSON header
 with the config, the vocabulary and free-form notes (settings, curve, samples). Written
 through `data.write_atomic`, like every file the package writes: never a half file,
-and the usual permissions; the path is checked first by `data.check_save_path`.
+and the usual permissions; the path is checked first by `limits.check_save_path`.
 `load_npz` checks what it reads as `checkpoint.load_checkpoint` does and raises the same
 `checkpoint.CheckpointError`: a missing, empty, truncated or foreign file (a JSON checkpoint
 given by mistake, say), a missing or misshapen array, non-finite weights, a vocabulary
 that disagrees with the config. Nothing is ever unpickled.
 
-Imports: tensor.model, model, tokenizer, data, checkpoint.
+Imports: checkpoint, data, limits, model, tokenizer, tensor.model.
 """
 import io
 import json
@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..checkpoint import CheckpointError, check_checkpoint_file
-from ..data import check_save_path, write_atomic
+from ..data import write_atomic
+from ..limits import check_save_path
 from ..model import GPTConfig, param_shapes
 from ..tokenizer import CharTokenizer
 from .model import TensorGPT

@@ -12,21 +12,21 @@ to change; a run that diverges raises `train.TrainingDiverged` and leaves the se
 unusable (its weights are NaN), as does an interrupt in the middle of a step. Needs no
 widgets and no browser; `widgets` puts buttons on it.
 
-Imports: model, optim, runtime, sample, tokenizer, train, validate, tensor.model, tensor.optim,
-tensor.sample, tensor.train (the last four inside functions: NumPy only for the tensor
-engine).
+Imports: limits, model, optim, sample, tokenizer, training, validate, tensor.model,
+tensor.optim, tensor.sample, tensor.training, course.runtime.
 """
 import math
 import random
 import time
 
-from .model import GPT, GPTConfig, check_memory, longest_positions
-from .optim import Adam, lr_at
+from ..limits import check_training
+from ..model import GPT, GPTConfig
+from ..optim import Adam, lr_at
+from ..sample import generate
+from ..tokenizer import CharTokenizer
+from ..training import TrainingDiverged, evaluate, run_steps, train_step
+from ..validate import positive_number, whole_number
 from .runtime import DeferredInterrupt, OneBlasThread
-from .sample import generate
-from .tokenizer import CharTokenizer
-from .train import TrainingDiverged, evaluate, run_steps, train_step
-from .validate import positive_number, whole_number
 
 NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
 ENGINES = ("scalar", "tensor")
@@ -104,7 +104,7 @@ class TrainingSession:
     (chapter 08), `batch_size` names per step (the scalar engine trains one).
 
     Each `train(num_steps)` call decays the learning rate linearly to 0 over its own steps,
-    as `microgpt.train.train` does: a second call starts again at `learning_rate`.
+    as `microgpt.training.train` does: a second call starts again at `learning_rate`.
     Stopping the kernel mid-run ends it after the current step: `losses`, `steps` and the
     optimizer always agree.
     """
@@ -139,12 +139,12 @@ class TrainingSession:
         self.engine, self.learning_rate = engine, learning_rate
         self.broken = None              # why this session cannot train any more, if it cannot
         if engine == "scalar":
-            check_memory(self.config, longest_positions(self.config, self.train_docs))
+            check_training(self.config, self.train_docs)
             self.model = GPT(self.config, random.Random(seed))
             self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
         else:
-            from .tensor.model import TensorGPT
-            from .tensor.optim import TensorAdam
+            from ..tensor.model import TensorGPT
+            from ..tensor.optim import TensorAdam
             self.model = TensorGPT(self.config, random.Random(seed))
             self.optimizer = TensorAdam(self.model.parameters(), lr=learning_rate)
         self.steps, self.losses, self.lrs = [], [], []      # per step: number, loss, lr
@@ -160,7 +160,7 @@ class TrainingSession:
         if self.val and self.val[-1][0] == self.optimizer.t:
             return self.val[-1][1]
         if self.engine == "tensor":
-            from .tensor.train import evaluate_tensor
+            from ..tensor.training import evaluate_tensor
             with OneBlasThread():
                 loss = evaluate_tensor(self.model, self.val_docs, self.tokenizer)
         else:
@@ -236,7 +236,7 @@ class TrainingSession:
     def samples(self, n=8, seed=0, temperature=1.0):
         rng = random.Random(seed)
         if self.engine == "tensor":
-            from .tensor.sample import generate_tensor
+            from ..tensor.sample import generate_tensor
             with OneBlasThread():
                 return [generate_tensor(self.model, self.tokenizer, rng, temperature)
                         for _ in range(n)]

@@ -4,12 +4,12 @@ Owns: `smooth_losses` and `plot_loss`, `heatmap`, `bar_probs`; and, from `graph`
 computation-graph render `draw_graph` (with `graph_nodes`), so that every picture the
 chapters draw comes from this one module.
 
-Imports: engine, graph, validate. matplotlib is imported inside the functions that draw, so
-`import microgpt` does not need it.
+Imports: engine, validate, course.graph. matplotlib is imported inside the functions that draw,
+so `import microgpt` does not need it.
 """
-from .engine import Value
+from ..engine import Value
+from ..validate import whole_number
 from .graph import draw_graph, graph_nodes  # noqa: F401  (re-exported)
-from .validate import whole_number
 
 # ---- plots ------------------------------------------------------------------------------
 

@@ -11,20 +11,19 @@ Every checker accepts any correct answer (a boolean, 0/1 integer or 0/1 float ma
 arrays or nested lists; any loop order) and names the mistake of the typical wrong ones.
 The only checkers that need NumPy.
 
-Imports: checks.common, data, model, tensor.engine, tensor.model, tensor.train, tokenizer,
-train.
+Imports: data, model, tokenizer, tensor.engine, tensor.model, tensor.training,
+course.checks.common.
 """
 import random
 
 import numpy as np
 
-from ..data import load_names, split_names
-from ..model import GPTConfig
-from ..tensor.engine import Tensor, unbroadcast
-from ..tensor.model import TensorGPT, make_batch
-from ..tensor.train import evaluate_tensor, train_tensor
-from ..tokenizer import CharTokenizer
-from ..train import bigram_baseline
+from ...data import load_names, split_names
+from ...model import GPTConfig
+from ...tensor.engine import Tensor, unbroadcast
+from ...tensor.model import TensorGPT, make_batch
+from ...tensor.training import evaluate_tensor, train_tensor
+from ...tokenizer import CharTokenizer, bigram_baseline
 from .common import check_number, exercise, is_number, not_answered, run_answer, verdict
 
 

@@ -7,11 +7,11 @@ built from the engine's own operations, so that backward() works through it),
 `check_backward_fix` (find the bug: a backward that overwrites instead of adding) and
 `check_zero_grad` (implement: reset every gradient below a root).
 
-Imports: checks.common, engine.
+Imports: engine, course.checks.common.
 """
 import math
 
-from ..engine import Value
+from ...engine import Value
 from .common import (
     check_number,
     close_enough,

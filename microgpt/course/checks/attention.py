@@ -12,14 +12,14 @@ boolean, float or additive mask, a head that uses the notebook's global `head_di
 names the mistake of the typical wrong ones. NumPy is imported inside `check_causal_softmax`
 only, so importing this module stays light.
 
-Imports: checks.common, engine, model, nn.
+Imports: engine, model, nn, course.checks.common.
 """
 import math
 import random
 
-from ..engine import Value
-from ..model import GPTConfig, param_shapes
-from ..nn import attention_head
+from ...engine import Value
+from ...model import GPTConfig, param_shapes
+from ...nn import attention_head
 from .common import (
     as_floats,
     check_choice,

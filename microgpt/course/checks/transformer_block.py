@@ -7,14 +7,14 @@ is one matrix), `check_rmsnorm_prediction` (05.3, predict: rmsnorm of [0, 0, 0, 
 `check_param_prediction` (05.5, predict: the parameters of a wider, deeper GPT) and
 `check_last_residual` (05.6, ablate: which weights learn without the last residual).
 
-Imports: checks.common, engine, model, nn.
+Imports: engine, model, nn, course.checks.common.
 """
 import math
 import random
 
-from ..engine import Value
-from ..model import GPT, GPTConfig, count_params
-from ..nn import linear, rmsnorm
+from ...engine import Value
+from ...model import GPT, GPTConfig, count_params
+from ...nn import linear, rmsnorm
 from .common import (
     check_choice,
     check_number,

@@ -1,20 +1,19 @@
-"""Training: one step, the one loop over steps, evaluation, and the baseline to beat.
+"""Training: one step, the one loop over steps, and evaluation.
 
 Owns: `train_step` (forward, one backward over the document's mean loss, an Adam update),
-`run_steps` (the loop every trainer shares — the scalar `train`, the training panel's
-session and the tensor engine: step k trains on the next documents in order, cycling, with
-the learning rate of `optim.lr_at`), `train`, `evaluate` (mean loss over documents, no
-update) and `bigram_baseline` (the counting model's loss, the line later chapters beat).
+`run_steps` (the loop every trainer shares — the scalar `train`, the training panel's session
+and the tensor engine: step k trains on the next documents in order, cycling, with the learning
+rate of `optim.lr_at`), `train` and `evaluate` (mean loss over documents, no update). The
+baseline they are measured against, `bigram_baseline`, is chapter 02's and lives in `tokenizer`.
 `train(..., legacy_backward=True)` swaps in the seed's step from `legacy`.
 `TrainingDiverged`: what `run_steps` raises at the first loss that is not a finite number
 (or a step whose numbers overflow), saying at which step and what to change.
 
-Imports: legacy, model, optim, validate.
+Imports: legacy, optim, validate.
 """
 import math
 
 from .legacy import legacy_backward_step
-from .model import check_memory, longest_positions
 from .optim import Adam, lr_at
 from .validate import positive_number, whole_number
 
@@ -88,7 +87,6 @@ def train(model, docs, tokenizer, num_steps, learning_rate=0.01, *, legacy_backw
     new one). `callback(step, num_steps, loss)` runs after every step (step is 1-based).
     `legacy_backward`: the seed's gradients (see `microgpt.legacy`), for its transcript.
     """
-    check_memory(model.config, longest_positions(model.config, docs))
     optimizer = optimizer or Adam(model.parameters(), lr=learning_rate)
 
     def step(batch, lr):
@@ -120,30 +118,3 @@ def evaluate(model, docs, tokenizer, should_stop=None):
             return None
         losses.append(model.loss(tokenizer.encode_doc(d, block_size)).data)
     return sum(losses) / len(docs)          # summed as above: the same number
-
-
-def bigram_baseline(train_docs, val_docs, tok, block_size=8):
-    """The counting bigram model's loss on `val_docs`: the number later chapters must beat.
-
-    Every document is `tok.encode_doc(doc, block_size)` (<BOS> + chars + <EOS>, cropped to
-    block_size tokens, exactly what the GPT trains on). Counts of each (previous, next)
-    pair over the training documents, plus one for every pair (add-one smoothing), give
-    p(next | previous). A document's loss is the mean over its positions of
-    -log p(next | previous); the baseline is the mean of that over the validation
-    documents, as `evaluate` computes it for a GPT.
-    """
-    if not train_docs or not val_docs:
-        raise ValueError("bigram_baseline needs non-empty training and validation documents")
-    v = tok.vocab_size
-    counts = [[1] * v for _ in range(v)]
-    for doc in train_docs:
-        ids = tok.encode_doc(doc, block_size)
-        for a, b in zip(ids, ids[1:]):
-            counts[a][b] += 1
-    totals = [sum(row) for row in counts]
-    total = 0.0
-    for doc in val_docs:
-        ids = tok.encode_doc(doc, block_size)
-        nll = [-math.log(counts[a][b] / totals[a]) for a, b in zip(ids, ids[1:])]
-        total += sum(nll) / len(nll)
-    return total / len(val_docs)

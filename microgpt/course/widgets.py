@@ -9,21 +9,23 @@ Whatever goes wrong in a run (an impossible or unknown setting, a model too big,
 that diverges) ends as a message in the panel, never a traceback; bad arguments to the
 panels themselves (no documents, a negative validation size) are a `ValueError`.
 
-Imports: session, panel_plot, panel_sampling, panel_text, data, model, tokenizer, train,
-validate; ipywidgets and IPython are imported inside the panels' functions.
+Imports: data, limits, model, tokenizer, training, validate, course.panel_plot,
+course.panel_sampling, course.panel_text, course.session; ipywidgets and IPython are imported
+inside the panels' functions.
 """
 import random
 import time
 
-from .data import load_names, split_names
-from .model import GPTConfig, check_memory, count_params, longest_positions
+from ..data import load_names, split_names
+from ..limits import check_training
+from ..model import GPTConfig, count_params
+from ..tokenizer import CharTokenizer, bigram_baseline
+from ..training import TrainingDiverged
+from ..validate import whole_number
 from .panel_plot import LossPlot
 from .panel_sampling import SamplingPanel, sampling_panel  # noqa: F401  (re-exported)
 from .panel_text import ENGINE_NAMES, baseline_text, estimate_text, running_text, summary_text
 from .session import NUM_EVALS, StepCost, TrainingSession
-from .tokenizer import CharTokenizer
-from .train import TrainingDiverged, bigram_baseline
-from .validate import whole_number
 
 PANEL_MAX_PARAMS = 500_000      # the sliders reach 26k; more would take hours on scalars
 NUM_DRAWS = 20                  # plot redraws per run, plus one at the end
@@ -155,7 +157,7 @@ class TrainingPanel:
                              f"panel trains at most {PANEL_MAX_PARAMS:,} (a step would take "
                              "minutes): make n_embd, n_layer or block_size smaller")
         if s["engine"] == "scalar":
-            check_memory(cfg, longest_positions(cfg, self.train_docs))
+            check_training(cfg, self.train_docs)
         return cfg
 
     def baseline(self, block_size=None):

@@ -7,11 +7,11 @@ and no warm-up a tensor run is the scalar run of `train.train`, step for step. A
 diverges stops with `train.TrainingDiverged` at its first non-finite loss (NumPy's overflow
 warnings on the way there are silenced: the error says it once).
 
-Imports: tensor.optim, train.
+Imports: training, tensor.optim.
 """
 import numpy as np
 
-from ..train import run_steps
+from ..training import run_steps
 from .optim import TensorAdam
 
 

@@ -5,9 +5,9 @@ Owns: the chapter's three exercises, registered as 03.1-03.3: `check_zero_matrix
 (find the bugs of a gradient-descent step: it must go downhill and zero the gradients) and
 `check_large_lr` (which outcome a much larger learning rate has, run and chosen).
 
-Imports: checks.common, engine.
+Imports: engine, course.checks.common.
 """
-from ..engine import Value
+from ...engine import Value
 from .common import exercise, not_answered, run_answer, verdict
 
 

@@ -6,7 +6,7 @@ the 27 tokens that can come next), `check_count_bigrams` (find the bug: a bigram
 loop that drops a pair of every name) and `check_no_smoothing` (ablate: the validation loss
 without add-one smoothing). The tokenizer is passed in, duck-typed.
 
-Imports: checks.common.
+Imports: course.checks.common.
 """
 import math
 

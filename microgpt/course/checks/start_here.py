@@ -5,11 +5,11 @@ instead of 16), `check_untrained_loss` (predict: the loss of the first training 
 by the untrained model) and `check_unused_position` (multiple choice: whether the never-used
 position 7 of `wpe` moves with ten times more training).
 
-Imports: checks.common, model.
+Imports: model, course.checks.common.
 """
 import math
 
-from ..model import GPTConfig, count_params
+from ...model import GPTConfig, count_params
 from .common import check_choice, exercise, is_number, not_answered, verdict
 
 DEMO = dict(vocab_size=28, n_layer=1, n_head=4, block_size=8)

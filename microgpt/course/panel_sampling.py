@@ -8,7 +8,7 @@ Imports: sample; ipywidgets and IPython are imported inside the panel's function
 """
 import random
 
-from .sample import generate, generate_steps
+from ..sample import generate, generate_steps
 
 
 class SamplingPanel:

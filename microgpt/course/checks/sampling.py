@@ -13,12 +13,12 @@ p ** (1/T) as well as softmax(logits / T); argmax by `max`, `index`, NumPy or a 
 names the mistake of the typical wrong ones. The model and the tokenizer are passed in,
 duck-typed.
 
-Imports: checks.common, model, sample.
+Imports: model, sample, course.checks.common.
 """
 import random
 
-from ..model import GPT, param_shapes
-from ..sample import generate, log_prob, next_token_probs
+from ...model import GPT, param_shapes
+from ...sample import generate, log_prob, next_token_probs
 from .common import (
     as_floats,
     check_choice,

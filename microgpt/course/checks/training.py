@@ -12,14 +12,14 @@ Every checker accepts any correct answer (floats, ints or NumPy numbers; a tuple
 array of three; the bias correction written out or folded into the learning rate) and
 names the mistake of the typical wrong ones.
 
-Imports: checks.common, engine, model, optim, train.
+Imports: engine, model, optim, training, course.checks.common.
 """
 import random
 
-from ..engine import Value
-from ..model import GPT, GPTConfig
-from ..optim import Adam, lr_at
-from ..train import TrainingDiverged, evaluate, train
+from ...engine import Value
+from ...model import GPT, GPTConfig
+from ...optim import Adam, lr_at
+from ...training import TrainingDiverged, evaluate, train
 from .common import check_choice, exercise, is_number, not_answered, run_answer, verdict
 
 BETA1, BETA2, EPS = 0.9, 0.95, 1e-8

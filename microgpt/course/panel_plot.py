@@ -6,7 +6,7 @@ learning rate, so the restart of every "Train more" shows as a saw-tooth; `time_
 measures one redraw of a long run, for the panel's time estimate). Each validation point
 is drawn once, from the session's list.
 
-Imports: viz; matplotlib is imported inside the functions that draw.
+Imports: course.viz; matplotlib is imported inside the functions that draw.
 """
 
 
