@@ -2,14 +2,17 @@
 
     python benchmarks/bench_classroom.py --learners 30
 
-Starts classroom/jupyterhub_config.py (JupyterHub + configurable-http-proxy, one local
-JupyterLab process per learner, temporary homes; `make proxy` installs the proxy) on
-127.0.0.1, makes the teacher's repository (a clone of this repository's committed HEAD),
-then all N learners at once, each in a thread with its own cookies: follow the nbgitpuller
-link (log in, wait for the server, sync: the course lands in the home), start a kernel through
-the hub's proxy and run chapter 00's code cells top to bottom (benchmarks/classroom_hub.py
-says how). Memory is sampled with psutil: per learner, the JupyterLab server with its kernel
-(resident set, summed over the process tree); for the hub, the hub and its proxy.
+Starts classroom/jupyterhub_config.py as root (JupyterHub + configurable-http-proxy, an
+account and a password per learner, each learner's JupyterLab as their own Unix user
+`mgpt-XXXX-NAME` under the memory cap, the progress service; `make proxy classroom-env` installs
+what it needs) on 127.0.0.1, makes the teacher's repository (this repository's HEAD with the
+work tree on top, served by git daemon on 127.0.0.1), then all N learners at once, each in a
+thread with its own cookies: follow the nbgitpuller link (log in with their own password, wait
+for the server, sync: the course lands in the home), start a kernel through the hub's proxy
+and run chapter 00's code cells top to bottom (benchmarks/classroom_hub.py says how). Memory
+is sampled with psutil: per learner, the JupyterLab server with its kernel (resident set,
+summed over the process tree); for the hub, the hub, its proxy and the progress service.
+The Unix users it made are removed at the end.
 
 Prints one line per learner, then exactly one last line:
 
@@ -36,7 +39,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from classroom_hub import Hub, Learner, course_source, pull_link  # noqa: E402
+from classroom_hub import (  # noqa: E402
+    GitServer,
+    Hub,
+    Learner,
+    course_source,
+    pull_link,
+    shared_folder,
+)
 
 CHAPTER = "notebooks/00_start_here.ipynb"
 
@@ -69,16 +79,18 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, interrupted)
 
     results = {}
-    with tempfile.TemporaryDirectory(prefix="microgpt-classroom-") as tmp:
-        source, branch = course_source(tmp)
-        hub = Hub(Path(tmp) / "hub")
+    names = [f"learner{i:02d}" for i in range(1, n + 1)]
+    teacher_folder = shared_folder("microgpt-teacher-")
+    with tempfile.TemporaryDirectory(prefix="microgpt-classroom-") as tmp, \
+            GitServer(teacher_folder) as git_server:
+        source, branch = course_source(teacher_folder)
+        hub = Hub(Path(tmp) / "hub", accounts=names)
         try:
             t_hub = time.monotonic()
             hub.start()
             print(f"hub up in {time.monotonic() - t_hub:.1f} s at {hub.url}", flush=True)
-            link = pull_link(hub.url, source.as_uri(), branch, CHAPTER)
+            link = pull_link(hub.url, git_server.url(source), branch, CHAPTER)
             start = threading.Event()
-            names = [f"learner{i:02d}" for i in range(1, n + 1)]
             threads = [threading.Thread(target=learner_run, daemon=True,
                                         args=(hub, name, link, args.timeout, results, start))
                        for name in names]
@@ -90,13 +102,14 @@ def main(argv=None):
                 t.join(timeout=max(0.0, deadline - time.monotonic()))
             peaks = hub.peak_mb()
         finally:
-            leftovers = hub.stop()
-            if leftovers:
-                print(f"{len(leftovers)} processes had to be killed", flush=True)
             if len(results) < n or any(r[2] for r in results.values()):
                 kept = Path(tempfile.gettempdir()) / "microgpt-classroom-hub.log"
                 shutil.copyfile(hub.log_path, kept)
                 print(f"the hub's log (servers and kernels included) is kept in {kept}")
+            leftovers = hub.stop()
+            if leftovers:
+                print(f"{len(leftovers)} processes had to be killed", flush=True)
+            shutil.rmtree(teacher_folder, ignore_errors=True)
 
     times, failures = [], []
     for name in names:

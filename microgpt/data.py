@@ -7,13 +7,16 @@ download of makemore's names.txt, checked against its SHA-256 and written atomic
 text under `MAX_DATA_BYTES` with no NUL byte (a device, a FIFO or a huge file is refused
 before it is read); a leading byte-order mark is dropped.
 
-Also the package's one way to write a file: `write_atomic` (a temporary file and a
-rename, so never a half file). Whether a path may be saved to is a guard: `limits`.
+Also the package's one way to write a file: `write_atomic` (a temporary file, named by
+`temp_path`, and a rename, so never a half file; a save also removes the temporary files
+that killed saves left in its folder, `remove_stale_temps`). Whether a path may be saved
+to is a guard: `limits`.
 
 Imports: nothing of ours.
 """
 import hashlib
 import os
+import re
 import stat
 import urllib.request
 import uuid
@@ -27,9 +30,6 @@ MAX_DATA_BYTES = 64 * 2**20     # names.txt is 0.2 MB; a file this big is not a 
 
 class DataError(ValueError):
     """A dataset that is missing, empty, unreadable or not the file it should be."""
-
-
-
 
 
 def default_data_dir():
@@ -114,15 +114,59 @@ def download_names(dest, url=NAMES_URL, timeout=30):
     return dest
 
 
+TEMP_NAME = re.compile(r"\.(.+)\.([0-9]+)\.[0-9a-f]{8}\.tmp")     # .NAME.PID.HEX.tmp
+NAME_MAX = 255                  # bytes in a file name on Linux, macOS and Windows file systems
+
+
+def temp_path(dest):
+    """The temporary file `write_atomic` writes before renaming it to `dest`:
+    .NAME.PID.HEX.tmp beside it, NAME cut so that the whole stays within 255 bytes."""
+    dest = Path(dest)
+    tail = f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    name = os.fsencode(dest.name)[:NAME_MAX - 1 - len(tail)].decode("utf-8", "ignore")
+    return dest.with_name("." + name + tail)      # (a character cut in half is left out)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                 # another user's process (EPERM): alive
+        return True
+    return True
+
+
+def remove_stale_temps(folder):
+    """Remove the temporary files (`temp_path`'s pattern) that saves killed before their
+    rename left in `folder`: those whose process is gone. Returns how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = TEMP_NAME.fullmatch(entry.name)
+        if m and int(m.group(2)) != os.getpid() and not _alive(int(m.group(2))):
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def write_atomic(dest, payload):
     """Write bytes to `dest` through a temporary file and a rename: never a half file.
 
     The temporary file is opened normally (not with mkstemp, whose files are private 0600),
     so the result gets the usual permissions and others on a shared JupyterHub can read it.
-    An error names `dest`, never the temporary file.
+    An error names `dest`, never the temporary file. Stale temporary files of killed saves
+    in the same folder are removed afterwards (`remove_stale_temps`).
     """
     dest = Path(dest)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = temp_path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "xb") as f:
@@ -138,6 +182,7 @@ def write_atomic(dest, payload):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    remove_stale_temps(dest.parent)
     return dest
 
 

@@ -1,21 +1,42 @@
 """Scalar autograd: the `Value` class and the two fused nodes the hot paths use.
 
-Owns: `Value` (+ - * / **, negation, exp, log, relu, backward), `topo_order` (the walk that
-backward follows, shared with the tensor engine), `vsum` (an n-ary sum as one node) and
-`dot` (a dot product as one node). Each node keeps its children in a tuple (a set
-would make the order of gradient accumulation, and so the last bits, vary from run to run)
-and the local derivative of itself with respect to each child; `backward()` multiplies
-them along the graph in reverse topological order.
+Owns: `Value` (+ - * / **, negation, exp, log, relu, backward), `topo_order` (the
+package's one graph walk: the order backward follows, also used by the tensor engine, the
+graph drawings and the checkers), `vsum` (an n-ary sum as one node), `dot` (a dot product
+as one node) and the engine's errors: `DomainError` (a `ValueError`: an operation whose
+result is not a finite real number) and its kinds `NonPositiveLog` (log of a number ≤ 0)
+and `FloatOverflow` (a result beyond the largest float; also an `OverflowError`). Each node
+keeps its children in a tuple (a set would make the order of gradient accumulation, and so
+the last bits, vary from run to run) and the local derivative of itself with respect to
+each child; `backward()` multiplies them along the graph in reverse topological order.
 
 `backward()` adds into `.grad` and never resets it, as micrograd does: call it twice over a
 graph and shared nodes push their gradient twice. That is the seed's bug; the training loop,
 not the engine, decides how often to call it.
+
+Edges: `Value(0.0) ** k` for 0 < k < 1 is 0 with a local gradient of +inf (the slope of
+x**k at 0⁺, as in √x); a gradient that reaches it becomes inf (or nan if it is 0), which the
+training loop reports as divergence. 0 to a negative power and a negative number to a
+fractional power are a `DomainError` (no real result), not a ZeroDivisionError or a
+complex number.
 
 Imports: nothing of ours (standard library only).
 """
 import math
 from functools import reduce
 from operator import add, mul
+
+
+class DomainError(ValueError):
+    """An operation whose result is not a finite real number (log of 0, (-8) ** 0.5, ...)."""
+
+
+class NonPositiveLog(DomainError):
+    """log of a number ≤ 0: in a loss, a probability that underflowed to 0."""
+
+
+class FloatOverflow(DomainError, OverflowError):
+    """A result beyond the largest float (about 1.8e308), e.g. exp(1000)."""
 
 
 class Value:
@@ -46,7 +67,20 @@ class Value:
     def __pow__(self, k):
         if not isinstance(k, (int, float)):
             raise TypeError("Value ** k supports a plain int or float exponent k only")
-        return Value(self.data ** k, (self,), (k * self.data ** (k - 1),), f"**{k:g}")
+        x = self.data
+        try:
+            out = x ** k
+            local = k * x ** (k - 1)
+        except ZeroDivisionError:       # 0 ** k with k < 0, or the slope of 0 ** k, 0 <= k < 1
+            if k < 0:
+                raise DomainError(f"0 ** {k:g} divides by zero: no real result") from None
+            out, local = x ** k, (0.0 if k == 0 else math.inf)
+        except OverflowError:
+            raise FloatOverflow(f"{x:g} ** {k:g} is beyond the largest float") from None
+        if type(out) is complex:        # a negative base, a fractional exponent
+            raise DomainError(f"{x:g} ** {k:g} is not a real number: a negative number has "
+                              "no real fractional power")
+        return Value(out, (self,), (local,), f"**{k:g}")
 
     def __neg__(self):
         return self * -1
@@ -71,13 +105,17 @@ class Value:
 
     # ---- unary functions ----------------------------------------------------------------
     def exp(self):
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise FloatOverflow(f"exp({self.data:g}) is beyond the largest float (exp "
+                                "overflows above 709.78)") from None
         return Value(e, (self,), (e,), "exp")
 
     def log(self):
         if self.data <= 0:
-            raise ValueError(f"log of a non-positive number ({self.data!r}); "
-                             "a probability underflowed to 0 — lower the learning rate")
+            raise NonPositiveLog(f"log of a non-positive number ({self.data!r}); "
+                                 "a probability underflowed to 0 — lower the learning rate")
         return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def relu(self):
@@ -98,16 +136,30 @@ class Value:
                 child.grad += local * g
 
 
-def topo_order(root):
-    """The nodes below `root` that have children, each after all of its children.
+def topo_order(root, leaves=False):
+    """The nodes below `root` (itself included), each after all of its children.
 
-    Works for any node with a `_children` tuple (the tensor engine uses it too). Leaves
-    (parameters, inputs, constants) are left out: they have nothing to pass a gradient on
-    to. Iterative, so graphs of any depth work without RecursionError.
+    Depth-first, children in the order they were given, so the order is the same on every
+    run. Leaves (parameters, inputs, constants) are left out unless `leaves=True`: backward
+    needs only the nodes that pass a gradient on; a drawing or a checker wants them all.
+    Works for any node with a `_children` tuple (the tensor engine, a notebook's own Value
+    class). Iterative, so graphs of any depth work without RecursionError.
     """
     topo, visited = [], {root}
     stack = [(root, iter(root._children))]
-    while stack:
+    if leaves:
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in visited:
+                    visited.add(child)
+                    stack.append((child, iter(child._children)))
+                    break
+            else:
+                stack.pop()
+                topo.append(node)
+        return topo
+    while stack:            # backward's walk, the hot path: leaves are never pushed
         node, children = stack[-1]
         for child in children:
             if child._children and child not in visited:

@@ -17,7 +17,8 @@ The training chapter shows it with a gradient check.
 The over-counting depends on which intermediate nodes exist, so reproducing the seed's
 transcript bit for bit needs the seed's own graph: this module rebuilds the forward pass
 with plain `sum` (the package's `nn` uses fused `dot`/`vsum` nodes, same numbers, fewer
-nodes) and the per-position backward. Nothing else in the package uses it.
+nodes) and the per-position backward. Only `training.train(..., legacy_backward=True)` uses
+it (the command line's `--legacy-backward`).
 
 Imports: nn.
 """

@@ -104,8 +104,11 @@ def new_weights(config, rng, weights):
     if not isinstance(config, GPTConfig):
         raise ValueError("a GPT needs a GPTConfig, e.g. GPT(GPTConfig(vocab_size=28), rng)")
     if (rng is None) == (weights is None):
-        raise ValueError("give a GPT either rng (a random.Random, for fresh weights) or "
-                         "weights ({name: rows of floats}), not both")
+        raise ValueError("give a GPT exactly one of rng (a random.Random, for fresh weights) "
+                         "or weights ({name: rows of floats})")
+    if weights is None and not callable(getattr(rng, "gauss", None)):
+        raise ValueError(f"rng must be a random.Random, e.g. GPT(config, random.Random(42)), "
+                         f"got {rng!r}")
     return init_weights(config, rng) if weights is None else weights
 
 

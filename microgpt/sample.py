@@ -1,14 +1,16 @@
 """Sampling: next-token distributions, generation one token at a time, and beam search.
 
-Owns: `next_token_probs` (softmax of logits / temperature, optionally cut to the `top_k`
-most likely tokens and renormalised), `generate` (start from <BOS>, draw with `rng.choices`
-weighted by the probabilities, stop at <EOS> or after block_size tokens — the seed's
-sampler), `generate_steps`, which also returns each step's distribution for the course's
-bar charts, `log_prob` (the log-probability the model gives a whole name, <EOS> included)
-and `beam_search` (the `beam_width` most likely names it can find, with their
+Owns: `check_rng` and `check_temperature` (what a sampler is given), `next_token_probs`
+(softmax of logits / temperature, optionally cut to the `top_k` most likely tokens and
+renormalised), `generate` (start from <BOS>, draw with `rng.choices` weighted by the
+probabilities, stop at <EOS> or after block_size tokens — the seed's sampler),
+`generate_steps`, which also returns each step's distribution for the course's bar charts,
+`log_prob` (the log-probability the model gives a whole name, <EOS> included) and
+`beam_search` (the `beam_width` most likely names it can find, with their
 log-probabilities). With the defaults (temperature 1, no top-k) the sampler is the seed's.
 A temperature so small that logits / temperature would overflow a float (1e-310, say) is
-its limit: greedy, all the probability on the most likely token (shared by exact ties).
+its limit: greedy, all the probability on the most likely token (shared by exact ties);
+`low_temperature_limit` decides that for both engines (the tensor sampler calls it too).
 
 Imports: nn, validate.
 """
@@ -21,6 +23,13 @@ from .validate import positive_number, whole_number
 
 def check_temperature(temperature):
     return positive_number("temperature", temperature)
+
+
+def check_rng(rng):
+    """`rng` if it can draw (a random.Random); else a ValueError saying what to pass."""
+    if not callable(getattr(rng, "choices", None)):
+        raise ValueError(f"rng must be a random.Random, e.g. random.Random(0), got {rng!r}")
+    return rng
 
 
 def check_top_k(top_k):
@@ -36,9 +45,9 @@ def next_token_probs(logits, temperature=1.0, top_k=None):
     """
     check_temperature(temperature)
     top_k = check_top_k(top_k)
-    if temperature < 1.0 and _overflows(logits, temperature):
-        probs = _greedy(logits)
-    else:
+    probs = (low_temperature_limit([x.data for x in logits], temperature)
+             if temperature < 1.0 else None)
+    if probs is None:
         if temperature != 1.0:
             logits = [x / temperature for x in logits]
         probs = [p.data for p in softmax(logits)]
@@ -52,22 +61,29 @@ def next_token_probs(logits, temperature=1.0, top_k=None):
     return cut
 
 
-def _overflows(logits, temperature):
-    """True if some logit / temperature (or 1 / temperature) would not be a finite float."""
-    biggest = max(abs(x.data) for x in logits)
-    return temperature < 1e-300 or biggest >= temperature * (sys.float_info.max / 4)
+def low_temperature_limit(logits, temperature):
+    """The greedy distribution if `logits` (floats) / `temperature` would overflow, else None.
 
+    The temperature → 0 limit of the softmax: 1 on the largest logit, shared by exact ties.
+    It applies when some logit / temperature (or 1 / temperature) would not be a finite float.
 
-def _greedy(logits):
-    """The temperature → 0 limit of the softmax: 1 on the largest logit (ties share it)."""
-    top = max(x.data for x in logits)
-    winners = [x.data == top for x in logits]
+    >>> low_temperature_limit([1.0, 3.0, 3.0], 1e-310), low_temperature_limit([1.0, 3.0], 0.5)
+    ([0.0, 0.5, 0.5], None)
+    """
+    if temperature >= 1.0:
+        return None
+    top = max(logits)
+    biggest = max(top, -min(logits))
+    if temperature >= 1e-300 and biggest < temperature * (sys.float_info.max / 4):
+        return None
+    winners = [x == top for x in logits]
     share = 1.0 / sum(winners)
     return [share if w else 0.0 for w in winners]
 
 
 def generate_steps(model, tokenizer, rng, temperature=1.0, top_k=None):
     """The generated token ids and, per step, the distribution they were drawn from."""
+    check_rng(rng)
     check_temperature(temperature)
     check_top_k(top_k)
     keys, values = model.empty_cache()

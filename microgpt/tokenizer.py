@@ -8,6 +8,7 @@ model must beat.
 Imports: nothing of ours.
 """
 import math
+import numbers
 
 BOS_TOKEN, EOS_TOKEN = "<BOS>", "<EOS>"
 
@@ -64,14 +65,15 @@ class CharTokenizer:
         return tokens if block_size is None else tokens[:block_size]
 
     def decode(self, ids):
-        """The text of token ids; <BOS> and <EOS> are left out."""
+        """The text of token ids (ints, NumPy integers too); <BOS> and <EOS> are left out."""
         out = []
         for i in ids:
-            if not (isinstance(i, int) and 0 <= i < self.vocab_size):
+            if (isinstance(i, bool) or not isinstance(i, numbers.Integral)
+                    or not 0 <= i < self.vocab_size):
                 raise ValueError(f"token id {i!r} is outside the vocabulary "
                                  f"(0..{self.vocab_size - 1})")
             if i > 1:
-                out.append(self.itos[i])
+                out.append(self.itos[int(i)])
         return "".join(out)
 
     def __eq__(self, other):

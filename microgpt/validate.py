@@ -48,11 +48,14 @@ def arg_type(check, name, **kwargs):
 
     def parse(text):
         try:
-            return check(name, parse_number(text), **kwargs)
+            number = parse_number(text)
+        except ValueError:                      # int('x') / float('x') / int('2.5')
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a {'whole ' if parse_number is int else ''}number, "
+                f"got {text!r}") from None
+        try:
+            return check(name, number, **kwargs)
         except ValueError as e:
-            if "must be" not in str(e):             # int('x') / float('x') failed
-                e = ValueError(f"{name} must be a {'whole ' if parse_number is int else ''}"
-                               f"number, got {text!r}")
             raise argparse.ArgumentTypeError(str(e)) from None
     parse.__name__ = name                      # argparse names the type in some messages
     return parse

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from microgpt.course.checks.common import NEXT_TIME
+
 ROOT = Path(__file__).resolve().parent.parent       # the repository: microgpt/, notebooks/, ...
 
 
@@ -15,6 +17,18 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium (slow)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds (`make test-fast` "
                                        "leaves it out)")
+
+
+def pytest_report_header(config):
+    """One line when the learner's notebooks differ from the committed ones (tests/committed.py)."""
+    import committed
+    return committed.note()
+
+
+def pytest_terminal_summary(terminalreporter):
+    import committed
+    if committed.note():
+        terminalreporter.write_line(committed.note())
 
 
 def numeric_grad(f, x, eps=1e-6):
@@ -107,11 +121,78 @@ def passes(capsys, checker, *args):
 
 
 def fails(capsys, checker, *args):
+    """The verdict of a second wrong try (symptom and hint), after checking the first: it
+    names the symptom but not the fix (`NEXT_TIME` instead of the hint)."""
+    from microgpt.course.checks import common
+    common._WRONG.pop(getattr(checker, "exercise_id", None), None)     # a first try, again
+    ok, first = checker_verdict(capsys, checker, *args)
+    assert not ok, first
     ok, line = checker_verdict(capsys, checker, *args)
     assert not ok, line
+    if "Hint:" in line:
+        assert "Hint:" not in first and first.endswith(NEXT_TIME), (first, line)
     return line
+
+
+@pytest.fixture(autouse=True)
+def fresh_wrong_tries():
+    """Each test starts as a learner who has not tried any exercise yet (hints come in steps,
+    counted per exercise in the kernel)."""
+    from microgpt.course.checks import common
+    common._WRONG.clear()
+    yield
 
 
 def boom(*args):
     """A learner's function that crashes: a checker must turn it into a verdict."""
     raise KeyError("oops")
+
+
+# ---- the command line in a real process, and its one error line -----------------------------
+
+def cli(*argv, env=None, timeout=300, prefix=(), memory_mb=None, **kw):
+    """`python -m microgpt ARGV` in a subprocess (text output). memory_mb: an address-space
+    limit (RLIMIT_AS) for the child, so that a case about memory never takes the machine's."""
+    import subprocess
+    import sys
+
+    def limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+    kw = {"capture_output": True, **kw}
+    return subprocess.run([*prefix, sys.executable, "-m", "microgpt", *map(str, argv)],
+                          text=True, timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})},
+                          preexec_fn=limit if memory_mb else None, **kw)
+
+
+def one_error_line(proc, code=2):
+    """The text of the one `error: ...` line of a failed run (and no traceback)."""
+    assert proc.returncode == code, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    return proc.stderr.strip()
+
+
+def failed_before_training(proc):
+    """The error line of a run refused before any output (and so before any training)."""
+    line = one_error_line(proc)
+    assert proc.stdout == "", "the check must come before any output (and any training)"
+    return line
+
+
+def as_another_user():
+    """A command prefix that runs a process without root's right to write anywhere."""
+    if os.geteuid() != 0:
+        return ()
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root and setpriv is missing: root may write anywhere")
+    return ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def tiny_gpt(seed=0):
+    """(GPT, CharTokenizer): a small model on five names, for checkpoint and sampling cases."""
+    from microgpt.model import GPT, GPTConfig
+    from microgpt.tokenizer import CharTokenizer
+    tok = CharTokenizer(["emma", "olivia", "ava", "isabella", "sophia"])
+    cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2, block_size=8)
+    return GPT(cfg, random.Random(seed)), tok

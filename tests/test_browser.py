@@ -10,13 +10,20 @@ tests/output/ (git-ignored). Without Chromium or Playwright these tests skip, un
 MICROGPT_REQUIRE_BROWSER=1 (as in .ci/run), where they fail.
 
 The steps run in a fixed order in one page, so a chapter's widget checks reuse its run.
+No step has a fixed time limit: each waits while the page makes progress (cells completing,
+outputs changing) and fails only after lab_page.STALL_S seconds with none, saying where it
+stuck, so a busy machine makes them slower, never red.
+
+The chapters are the committed ones (tests/committed.py): a learner's runs saved in
+notebooks/ neither break nor change these tests.
 
 Opening a chapter (a second JupyterLab, with the course's own settings, jupyter/, and a
 2-second autosave): each chapter, copied and put in JupyterLab's saved form by
 scripts/normalize_notebooks.py, is opened without running anything, as an untrusted
 notebook (every fresh clone is). Every saved picture must show, none may be wider than
 the output area at a 1400-pixel-wide window, no news pop-up may show, and opening,
-scrolling through, waiting past autosave and closing must leave the file byte-identical.
+scrolling through, waiting past autosave and closing must leave the file byte-identical
+and no kernel running.
 """
 import importlib.util
 import json
@@ -27,16 +34,17 @@ from pathlib import Path
 
 import pytest
 
+import committed
 from conftest import ROOT
-from lab_page import CHROMIUM, CHROMIUM_ARGS, PANEL, LabPage
+from lab_page import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, PANEL, LabPage
 from lab_server import LabServer
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = committed.notebooks_dir()
 OUTPUT = ROOT / "tests" / "output"
-CHAPTER_TIMEOUT_MS = 240_000          # per chapter, generous for a shared 2-core machine
 TRAINING_CHAPTER, SAMPLING_CHAPTER = "06", "07"
+KINDS = ("run", "train-button", "temperature-slider")
 
 
 def chapter(prefix):
@@ -108,12 +116,13 @@ def playwright():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, playwright):
-    server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab"), ROOT).start()
+    server = LabServer(committed.notebooks_dir(), tmp_path_factory.mktemp("jupyterlab"),
+                       ROOT).start()
     timings = {}
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
         driver = LabPage(page, server)
         driver.timings = timings
         try:
@@ -131,7 +140,8 @@ def write_summary(timings, server_mb):
         return
     OUTPUT.mkdir(exist_ok=True)
     lines = [f"{step}: {seconds:.1f} s" for step, seconds in timings.items()]
-    lines.append(f"total: {sum(timings.values()):.1f} s")
+    steps = [v for k, v in timings.items() if k.split()[0] in KINDS]     # not the parts
+    lines.append(f"total of the steps: {sum(steps):.1f} s")
     if server_mb is not None:
         lines.append(f"JupyterLab server peak memory: {server_mb:.0f} MB")
     (OUTPUT / "browser_summary.txt").write_text("\n".join(lines) + "\n")
@@ -142,7 +152,7 @@ def ensure_run(lab, path):
     if lab.current == path.name:
         return
     lab.open(path.name)
-    lab.run_all(CHAPTER_TIMEOUT_MS)
+    lab.timings[f"Run All {path.stem} (cells only)"] = lab.run_all()
 
 
 @pytest.mark.parametrize("step", steps())
@@ -163,7 +173,7 @@ def test_in_browser(lab, step):
         ensure_run(lab, path)
         assert lab.button("Train").count() >= 1, "no widget button labelled 'Train'"
         pressed = time.monotonic()
-        before, after = lab.press_button("Train", CHAPTER_TIMEOUT_MS)
+        before, after = lab.press_button("Train")
         lab.timings["Train pressed with the defaults (until idle)"] = time.monotonic() - pressed
         lab.screenshot(OUTPUT / f"{path.stem}_after_train.png")
         assert after != before, "pressing Train changed nothing in the panel's output"
@@ -176,7 +186,7 @@ def test_in_browser(lab, step):
     elif kind == "temperature-slider":
         ensure_run(lab, path)
         assert lab.slider("temperature").count() >= 1, "no slider described 'temperature'"
-        value, before, after = lab.move_slider("temperature", CHAPTER_TIMEOUT_MS)
+        value, before, after = lab.move_slider("temperature")
         lab.screenshot(OUTPUT / f"{path.stem}_after_slider.png")
         assert after != before, f"temperature {value:g} did not change the samples"
         assert not lab.error_outputs(), "\n".join(lab.error_outputs())
@@ -211,7 +221,7 @@ def _normalizer():
 def opened(tmp_path_factory, playwright):
     """visit(chapter) -> what opening it showed and did; each chapter is visited once."""
     normalize = _normalizer().normalize_text
-    server = LabServer(NOTEBOOKS, tmp_path_factory.mktemp("jupyterlab-open"), ROOT,
+    server = LabServer(committed.notebooks_dir(), tmp_path_factory.mktemp("jupyterlab-open"), ROOT,
                        user_settings=OPEN_SETTINGS, app_settings_dir=ROOT / "jupyter")
     for path in server.root_dir.glob("*.ipynb"):      # the committed form, whatever Python
         path.write_text(normalize(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -220,7 +230,7 @@ def opened(tmp_path_factory, playwright):
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": OPEN_WIDTH, "height": 900})
-        page.set_default_timeout(60_000)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
         lab = LabPage(page, server)
 
         def visit(path):
@@ -248,7 +258,19 @@ def _visit(lab, path):
     dirty = lab.is_dirty()
     dialog = lab.close_tab()
     return {"pictures": pictures, "toast": toast, "dirty": dirty, "dialog": dialog,
-            "unchanged": path.read_bytes() == before, "seconds": time.monotonic() - t0}
+            "unchanged": path.read_bytes() == before, "seconds": time.monotonic() - t0,
+            "kernels_after_close": kernels_left(lab.server)}
+
+
+def kernels_left(server, patience_s=300):
+    """The kernels still running once closing has had time to shut its kernel down (the
+    course's settings, jupyter/overrides.json): [] as soon as there are none."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        kernels = server.api("GET", "/api/kernels")
+        if not kernels or time.monotonic() > deadline:
+            return [k.get("execution_state") for k in kernels]
+        time.sleep(1)
 
 
 @pytest.mark.parametrize("path", chapters())
@@ -278,4 +300,13 @@ def test_opening_reading_and_closing_leaves_the_file_unchanged(opened, path):
     assert seen["dialog"] is None, f"closing {path.name} asked: {seen['dialog']!r}"
     assert not seen["dirty"], f"{path.name} was marked modified by opening and scrolling it"
     assert seen["unchanged"], f"{path.name} was rewritten by opening it (autosave)"
-    assert seen["seconds"] < 120
+
+
+@pytest.mark.parametrize("path", chapters()[:1])
+def test_closing_a_notebook_shuts_its_kernel_down(opened, path):
+    """With the course's settings (jupyter/overrides.json, as `make course`, Binder and the
+    hub use them) a closed tab leaves no kernel holding memory."""
+    seen = opened(path)
+    assert seen["dialog"] is None
+    assert seen["kernels_after_close"] == [], (
+        f"closing {path.name} left kernels running: {seen['kernels_after_close']}")

@@ -4,7 +4,15 @@ import random
 
 import pytest
 
-from microgpt.engine import Value, dot, vsum
+from microgpt.engine import (
+    DomainError,
+    FloatOverflow,
+    NonPositiveLog,
+    Value,
+    dot,
+    topo_order,
+    vsum,
+)
 
 from conftest import numeric_grad
 
@@ -74,9 +82,45 @@ def test_backward_on_a_chain_10000_deep_does_not_recurse():
     assert x.grad == pytest.approx(1.0001 ** 10_000, rel=1e-9)
 
 
-def test_log_of_zero_is_a_clear_value_error():
-    with pytest.raises(ValueError, match="non-positive"):
-        Value(0.0).log()
+def test_log_of_zero_or_less_is_a_typed_domain_error():
+    for x in (0.0, -1.0):
+        with pytest.raises(NonPositiveLog, match="non-positive") as e:
+            Value(x).log()
+        assert isinstance(e.value, DomainError) and isinstance(e.value, ValueError)
+
+
+def test_the_square_root_of_zero_is_zero_with_an_infinite_slope():
+    x = Value(0.0)
+    y = x ** 0.5
+    assert y.data == 0.0 and y._local_grads == (math.inf,)
+    y.backward()
+    assert x.grad == math.inf
+    assert (Value(0.0) ** 0).data == 1.0 and (Value(0.0) ** 0)._local_grads == (0.0,)
+    assert (Value(0.0) ** 2)._local_grads == (0.0,)
+
+
+@pytest.mark.parametrize("base, k, what", [(-8.0, 0.5, "not a real number"),
+                                           (-2.0, 1 / 3, "not a real number"),
+                                           (0.0, -1, "divides by zero"),
+                                           (0.0, -0.5, "divides by zero")])
+def test_powers_without_a_real_result_are_a_domain_error(base, k, what):
+    with pytest.raises(DomainError, match=what):
+        Value(base) ** k
+
+
+def test_negative_bases_with_whole_exponents_stay_real():
+    y = Value(-2.0) ** 3
+    y.backward()
+    assert y.data == -8.0 and y._children[0].grad == 12.0
+    assert (Value(-2.0) ** 2.0).data == 4.0 and (1 / Value(-4.0)).data == -0.25
+
+
+def test_overflows_are_a_typed_error_not_a_bare_overflow():
+    with pytest.raises(FloatOverflow, match=r"exp\(1000\) is beyond the largest float"):
+        Value(1000.0).exp()
+    with pytest.raises(FloatOverflow, match="beyond the largest float"):
+        Value(1e200) ** 2
+    assert issubclass(FloatOverflow, OverflowError) and issubclass(FloatOverflow, DomainError)
 
 
 def test_pow_needs_a_number_exponent():
@@ -98,6 +142,15 @@ def test_fused_sum_and_dot_equal_the_chain_of_binary_ops():
     plain.backward()
     g_plain = [v.grad for v in ws + xs]
     assert g_fused == pytest.approx(g_plain, rel=1e-12)
+
+
+def test_topo_order_with_leaves_is_every_node_children_first_in_a_fixed_order():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    assert topo_order(d, leaves=True) == [a, b, c, d]
+    assert topo_order(d) == [c, d] == d.topo_order()      # the same walk without the leaves
+    assert topo_order(a, leaves=True) == [a]
 
 
 def test_topo_order_puts_children_first_and_skips_leaves():

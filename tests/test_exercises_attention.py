@@ -1,6 +1,8 @@
 """Chapter 04's exercise checkers (microgpt.course.checks.attention): each accepts at least two
-different correct answers, rejects the typical wrong ones with a hint that names the
-mistake, says "Not yet" to an unanswered None and turns a crashing answer into a verdict."""
+different correct answers, rejects the typical wrong ones (the symptom first, the hint's
+words from the second try), says "Not yet" to an unanswered None, turns a crashing answer
+(SystemExit included) into a verdict, and is not fooled by an object equal to everything or
+slowed by a huge list."""
 import math
 import warnings
 
@@ -10,223 +12,168 @@ import pytest
 from microgpt.course.checks import attention
 from microgpt.course.checks.common import exercises
 from microgpt.engine import Value
-from microgpt.nn import softmax as value_softmax
+from microgpt.nn import attention_head
 
 from conftest import boom, fails, passes
 
 
-def test_the_chapter_registers_five_exercises_mostly_not_implement():
+class EqualsEverything:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+def exits(*args):
+    raise SystemExit(3)
+
+
+HUGE = list(range(10**7))
+
+
+def test_the_chapter_registers_five_exercises_of_mixed_kinds():
     listed = exercises("04")
     assert [e for e, _, _ in listed] == ["04.1", "04.2", "04.3", "04.4", "04.5"]
     kinds = [k for _, _, k in listed]
-    assert kinds == ["find-the-bug", "implement", "ablate", "find-the-bug", "predict"]
+    assert kinds == ["predict", "implement", "ablate", "find-the-bug", "find-the-bug"]
 
 
-# ------------------------------------------------------------------ 04.1 softmax
+# ------------------------------------------------------------------ 04.1 predict a weight
 
-def math_softmax(logits):
-    m = max(logits)
-    exps = [math.exp(x - m) for x in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
-def value_exp_softmax(logits):                     # Values out, shifted inside the engine
-    m = max(logits)
-    exps = [(Value(x) - m).exp() for x in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
+def measured_tiny_weight():
+    """What the learner measures: the package's head on the two keys position 1 may see."""
+    q = [Value(x) for x in attention.TINY_Q]
+    keys = [[Value(x) for x in k] for k in attention.TINY_KEYS[:2]]
+    return attention_head(q, keys, keys)[1][0].data
 
 
-def numpy_softmax(logits):
-    x = np.asarray(logits)
-    e = np.exp(x - x.max())
-    return e / e.sum()
+def test_the_key_is_what_the_package_computes():
+    assert abs(measured_tiny_weight() - attention.TINY_WANT) < 1e-12
+    assert abs(attention.TINY_WANT - 1 / (1 + math.exp(-1.5))) < 1e-12
 
 
-def buggy_softmax(logits):                         # the notebook's planted bug
-    exps = [math.exp(x) for x in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
+@pytest.mark.parametrize("answer", [math.exp(1.5) / (math.exp(1.5) + 1), 0.8176, 0.818,
+                                    np.float64(0.81757), measured_tiny_weight()])
+def test_tiny_weight_accepts(capsys, answer):
+    assert "e^1.5 / (e^1.5 + 1)" in passes(capsys, attention.check_tiny_weight, answer)
 
 
-def test_softmax_accepts_any_shifted_version(capsys):
-    for fn in (math_softmax, value_exp_softmax, numpy_softmax, value_softmax_on_floats):
-        assert "Fixed" in passes(capsys, attention.check_softmax, fn)
+@pytest.mark.parametrize("answer, symptom, hint", [
+    (math.exp(1.5) / (math.exp(1.5) + 1 + math.exp(4)), "comes after it", "leave out the key"),
+    (math.exp(3) / (math.exp(3) + 1), "not divided by anything", "sqrt(head_dim)"),
+    (math.exp(0.75) / (math.exp(0.75) + 1), "divided by too much", "not by head_dim = 4"),
+    (1 / (1 + math.exp(1.5)), "gives to itself", "weight on position 0"),
+    (0.5, "equal weights", "divide by 2, then softmax"),
+    (1.5, "the score of position 0", "with softmax"),
+    (0.95, "too high", "which keys may position 1 see"),
+    (0.3, "too low", "which keys may position 1 see"),
+])
+def test_tiny_weight_rejects(capsys, answer, symptom, hint):
+    line = fails(capsys, attention.check_tiny_weight, answer)
+    assert symptom in line and hint in line
 
 
-def value_softmax_on_floats(logits):               # the chapter's softmax, on Values
-    return value_softmax([Value(x) for x in logits])
+@pytest.mark.parametrize("answer", ["0.8176", EqualsEverything(), HUGE, float("nan"), True])
+def test_tiny_weight_non_numbers(capsys, answer):
+    line = fails(capsys, attention.check_tiny_weight, answer)
+    assert "should be a number" in line and len(line) < 200
 
 
-def test_softmax_rejects_the_overflowing_one_and_says_subtract_the_max(capsys):
-    line = fails(capsys, attention.check_softmax, buggy_softmax)
-    assert "not fixed yet" in line and "OverflowError" in line and "largest logit" in line
+def test_tiny_weight_unanswered(capsys):
+    assert "replace None" in fails(capsys, attention.check_tiny_weight, None)
 
 
-def test_softmax_rejects_other_shifts_and_clipping(capsys):
-    def shift_by_min(logits):
-        m = min(logits)
-        return buggy_softmax([x - m for x in logits])
+# ------------------------------------------------------------------ 04.2 a sliding window
 
-    def fixed_shift(logits):
-        return buggy_softmax([x - 1000 for x in logits])
-
-    def clipped(logits):
-        return buggy_softmax([min(x, 700.0) for x in logits])
-
-    def unnormalised(logits):
-        m = max(logits)
-        return [math.exp(x - m) for x in logits]
-
-    assert "not the smallest" in fails(capsys, attention.check_softmax, shift_by_min)
-    assert "underflowed" in fails(capsys, attention.check_softmax, fixed_shift)
-    assert "clipping" in fails(capsys, attention.check_softmax, clipped)
-    assert "add up to 1" in fails(capsys, attention.check_softmax, unnormalised)
+def window_numpy(T, window):
+    t, s = np.arange(T)[:, None], np.arange(T)[None, :]
+    return (s <= t) & (t - s < window)
 
 
-def test_softmax_reports_numpy_overflow_to_inf(capsys):
-    def numpy_naive(logits):
-        e = np.exp(np.asarray(logits))
-        return e / e.sum()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        line = fails(capsys, attention.check_softmax, numpy_naive)
-    assert "overflowed to inf" in line
+def window_lists(T, window):                       # plain Python, 1/0
+    return [[1 if t - window < s <= t else 0 for s in range(T)] for t in range(T)]
 
 
-def test_softmax_none_crash_and_non_lists(capsys):
-    assert "replace None" in fails(capsys, attention.check_softmax, None)
-    line = fails(capsys, attention.check_softmax, boom)
-    assert "KeyError" in line and "underflow" not in line and "overflow" not in line
-    assert "list of 3 probabilities" in fails(capsys, attention.check_softmax, lambda xs: 1.0)
+def window_tril(T, window):
+    ones = np.ones((T, T))
+    return np.tril(ones) - np.tril(ones, -window)
 
 
-# ------------------------------------------------------------------ 04.2 one head
-
-def head_len_q(q, keys, values):
-    scores = [sum(a * b for a, b in zip(q, k)) / len(q) ** 0.5 for k in keys]
-    weights = math_softmax(scores)
-    return [sum(w * v[j] for w, v in zip(weights, values)) for j in range(len(q))]
+@pytest.mark.parametrize("fn", [window_numpy, window_lists, window_tril])
+def test_window_accepts(capsys, fn):
+    assert "query 5 sees keys 3, 4, 5" in passes(capsys, attention.check_window_mask, fn)
 
 
-head_dim = 4                                       # as in the notebook, read as a global
+def window_one_too_many(T, window):
+    return [[0 <= t - s <= window for s in range(T)] for t in range(T)]
 
 
-def head_global_head_dim(q, keys, values):         # the issue's case: a correct head
-    scores = [sum(a * b for a, b in zip(q, k)) / head_dim ** 0.5 for k in keys]
-    weights = math_softmax(scores)
-    return [sum(w * v[j] for w, v in zip(weights, values)) for j in range(len(q))]
+def window_symmetric(T, window):
+    return [[abs(t - s) < window for s in range(T)] for t in range(T)]
 
 
-def head_global_everywhere(q, keys, values):       # head_dim for the scale and the output
-    scores = [sum(a * b for a, b in zip(q, k)) / head_dim ** 0.5 for k in keys]
-    weights = math_softmax(scores)
-    return [sum(w * v[j] for w, v in zip(weights, values)) for j in range(head_dim)]
+def window_without_self(T, window):
+    return [[0 < t - s < window for s in range(T)] for t in range(T)]
 
 
-def head_values_and_tuple(q, keys, values):        # the chapter's softmax; returns (out, w)
-    scores = [Value(sum(a * b for a, b in zip(q, k)) / math.sqrt(len(q))) for k in keys]
-    weights = value_softmax(scores)
-    out = [sum((w * v[j] for w, v in zip(weights, values)), Value(0.0)) for j in range(len(q))]
-    return out, weights
+def window_one_too_few(T, window):
+    return [[0 <= t - s < window - 1 or s == t for s in range(T)] for t in range(T)]
 
 
-def head_numpy(q, keys, values):
-    q, K, V = np.array(q), np.array(keys), np.array(values)
-    s = K @ q / np.sqrt(q.size)
-    w = np.exp(s - s.max())
-    return (w / w.sum()) @ V
+def window_causal_only(T, window):
+    return np.tril(np.ones((T, T), dtype=bool))
 
 
-def scaled_by(scale, mix="values", normalise=True):
-    def head(q, keys, values):
-        scores = [sum(a * b for a, b in zip(q, k)) / scale(len(q)) for k in keys]
-        weights = math_softmax(scores) if normalise else scores
-        rows = values if mix == "values" else keys
-        return [sum(w * r[j] for w, r in zip(weights, rows)) for j in range(len(q))]
-    return head
+@pytest.mark.parametrize("fn, symptom, hint", [
+    (window_one_too_many, "a window of 3 holds at most 3", "not window + 1"),
+    (window_symmetric, "which comes after it", "s <= t as well"),
+    (window_without_self, "does not see itself", "key t is always allowed"),
+    (window_one_too_few, "should see 3 keys", "the window - 1 keys before it"),
+    (window_causal_only, "a window of 3 holds at most 3", "not window + 1"),
+])
+def test_window_rejects(capsys, fn, symptom, hint):
+    line = fails(capsys, attention.check_window_mask, fn)
+    assert symptom in line and hint in line
 
 
-def test_head_accepts_len_q_values_numpy_and_a_tuple(capsys):
-    for fn in (head_len_q, head_values_and_tuple, head_numpy):
-        assert "any head size" in passes(capsys, attention.check_attention_head, fn, 4)
+@pytest.mark.parametrize("fn, words", [
+    (lambda T, w: np.ones((T,)), "should have shape (6, 6)"),
+    (lambda T, w: "mask", "should have shape"),
+    (lambda T, w: np.full((T, T), 0.5), "True/False"),
+    (lambda T, w: [[1, 0], [1]], "(T, T) table"),
+    (lambda T, w: HUGE, "should have shape"),
+    (lambda T, w: EqualsEverything(), "should have shape"),
+    (boom, "KeyError"),
+    (exits, "SystemExit"),
+])
+def test_window_odd_answers(capsys, fn, words):
+    line = fails(capsys, attention.check_window_mask, fn)
+    assert words in line and len(line) < 300
 
 
-def test_head_accepts_the_notebooks_global_head_dim_and_says_it_is_fixed(capsys):
-    line = passes(capsys, attention.check_attention_head, head_global_head_dim, 4)
-    assert "matches microgpt.nn.attention_head for head_dim = 4" in line
-    assert "sqrt(4) whatever the size of q" in line
-    assert "scal" not in line.split("Note")[0]
-    passes(capsys, attention.check_attention_head, head_global_head_dim)          # default 4
-    line = passes(capsys, attention.check_attention_head, head_global_everywhere, head_dim)
-    assert "assumes q has 4 numbers" in line and "IndexError" in line
+def test_window_unanswered(capsys):
+    assert "replace None" in fails(capsys, attention.check_window_mask, None)
 
 
-def test_head_that_only_works_for_four_numbers_passes_with_a_note(capsys):
-    def indexed(q, keys, values):                  # crashes for a head of 2
-        scores = [sum(q[i] * k[i] for i in range(4)) / 2 for k in keys]
-        weights = math_softmax(scores)
-        return [sum(w * v[j] for w, v in zip(weights, values)) for j in range(4)]
+# ------------------------------------------------------------------ 04.3 divide by d
 
-    line = passes(capsys, attention.check_attention_head, indexed, 4)
-    assert "assumes q has 4 numbers" in line and "IndexError" in line
-
-
-def test_head_of_another_size_is_checked_at_that_size(capsys):
-    passes(capsys, attention.check_attention_head, head_len_q, 3)
-    line = fails(capsys, attention.check_attention_head, head_global_head_dim, 3)
-    assert "divided by sqrt(4), but this q has 3 numbers" in line
+def test_scale_by_d_choice(capsys):
+    assert "near uniform" in passes(capsys, attention.check_scale_by_d, "c")
+    passes(capsys, attention.check_scale_by_d, " C ")
+    assert "differences" in fails(capsys, attention.check_scale_by_d, "a")
+    assert "closer together" in fails(capsys, attention.check_scale_by_d, "b")
+    assert "how much reaches q" in fails(capsys, attention.check_scale_by_d, "D")
+    assert "not one of the options" in fails(capsys, attention.check_scale_by_d, "e")
+    assert "replace None" in fails(capsys, attention.check_scale_by_d, None)
 
 
-def test_head_names_the_scaling_mistakes(capsys):
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: 1.0))
-    assert "not divided by sqrt(head_dim)" in line
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: d))
-    assert "divided by head_dim = 4" in line and "sqrt(n_embd)" in line and "= 2" in line
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: d ** -0.5))
-    assert "multiplied by sqrt(4)" in line
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: d), 9)
-    assert "divided by head_dim = 9" in line and "sqrt(n_embd)" not in line
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: 12 ** 0.5), 3)
-    assert "sqrt(n_embd) = sqrt(12)" in line
+@pytest.mark.parametrize("answer", [3, ["c"], {"c": 1}, EqualsEverything(), HUGE])
+def test_scale_by_d_odd_answers(capsys, answer):
+    line = fails(capsys, attention.check_scale_by_d, answer)
+    assert "one letter in quotes" in line and len(line) < 200
 
 
-def test_head_names_the_other_mistakes(capsys):
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: d ** 0.5,
-                                                                   normalise=False))
-    assert "softmax" in line and "raw scores" in line
-    line = fails(capsys, attention.check_attention_head, scaled_by(lambda d: d ** 0.5,
-                                                                   mix="keys"))
-    assert "weighted sum of the values" in line
-
-    def returns_weights(q, keys, values):
-        scores = [sum(a * b for a, b in zip(q, k)) / len(q) ** 0.5 for k in keys]
-        return math_softmax(scores)
-
-    assert "return the output" in fails(capsys, attention.check_attention_head, returns_weights)
-
-
-def test_head_none_and_crash(capsys):
-    assert "replace None" in fails(capsys, attention.check_attention_head, None)
-    assert "KeyError" in fails(capsys, attention.check_attention_head, boom)
-
-
-# ------------------------------------------------------------------ 04.3 ablate the scale
-
-def test_no_scale_choice(capsys):
-    assert "saturates" in passes(capsys, attention.check_no_scale, "c")
-    passes(capsys, attention.check_no_scale, " C ")
-    assert "differences" in fails(capsys, attention.check_no_scale, "a")
-    assert "p(1 - p)" in fails(capsys, attention.check_no_scale, "b")
-    assert "uniform" in fails(capsys, attention.check_no_scale, "D")
-    assert "not one of the options" in fails(capsys, attention.check_no_scale, "e")
-    assert "replace None" in fails(capsys, attention.check_no_scale, None)
-    fails(capsys, attention.check_no_scale, 3)
-
-
-# ------------------------------------------------------------------ 04.4 the causal mask
+# ------------------------------------------------------------------ 04.4 the masked softmax
 
 def masked_softmax(scores, mask, fill=-np.inf):
     masked = np.where(mask, scores, fill)
@@ -234,102 +181,167 @@ def masked_softmax(scores, mask, fill=-np.inf):
     return W / W.sum(axis=1, keepdims=True)
 
 
-def loop_mask(scores, end):                        # the notebook's code; end(t) ends row t
+def planted(scores):                               # the notebook's bug: mask after the softmax
     T = scores.shape[0]
-    mask = np.zeros((T, T), dtype=bool)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.where(np.tril(np.ones((T, T), dtype=bool)), e / e.sum(axis=1, keepdims=True), 0.0)
+
+
+def fixed_zero_then_divide(scores):
+    T = scores.shape[0]
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    e = np.where(np.tril(np.ones((T, T), dtype=bool)), e, 0.0)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fixed_minus_inf(scores):
+    return masked_softmax(scores, np.tri(len(scores), dtype=bool))
+
+
+def fixed_additive(scores):                        # add -1e9 above the diagonal, in place
+    scores += np.triu(np.full(scores.shape, -1e9), k=1)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fixed_per_row(scores):                         # plain Python, a list of lists
+    T = len(scores)
+    rows = []
     for t in range(T):
-        mask[t, :end(t)] = True
-    return masked_softmax(scores, mask)
+        m = max(scores[t][:t + 1])
+        e = [math.exp(x - m) for x in scores[t][:t + 1]]
+        rows.append([x / sum(e) for x in e] + [0.0] * (T - 1 - t))
+    return rows
 
 
-def test_mask_accepts_bool_float_additive_and_per_row_answers(capsys):
-    def tril_bool(scores):
-        return masked_softmax(scores, np.tril(np.ones(scores.shape, dtype=bool)))
-
-    def float_mask(scores):                        # 1.0 / 0.0 used as the condition
-        return masked_softmax(scores, np.tril(np.ones(scores.shape)))
-
-    def additive(scores):                          # add 0 or -1e9, in place
-        scores += np.triu(np.full(scores.shape, -1e9), k=1)
-        e = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-
-    def per_row(scores):                           # plain Python, a list of lists
-        T = len(scores)
-        return [math_softmax(list(scores[t][:t + 1])) + [0.0] * (T - 1 - t) for t in range(T)]
-
-    for fn in (tril_bool, float_mask, additive, per_row, lambda s: loop_mask(s, lambda t: t + 1)):
-        assert "Fixed" in passes(capsys, attention.check_causal_softmax, fn)
+@pytest.mark.parametrize("fn", [fixed_zero_then_divide, fixed_minus_inf, fixed_additive,
+                                fixed_per_row])
+def test_mask_accepts(capsys, fn):
+    assert "Fixed" in passes(capsys, attention.check_causal_softmax, fn)
 
 
-def test_mask_names_a_position_that_sees_the_future(capsys):
-    line = fails(capsys, attention.check_causal_softmax, lambda s: loop_mask(s, lambda t: t + 2))
-    assert "position 0 gives" in line and "to position 1, a later one" in line
+def test_mask_names_the_planted_leak(capsys):
+    line = fails(capsys, attention.check_causal_softmax, planted)
+    assert "no weight on the future, but row" in line and "later position's score" in line
+    assert "the future still counts in the total" in line
 
-    def triu(scores):
-        return masked_softmax(scores, np.triu(np.ones(scores.shape, dtype=bool)))
 
-    assert "a later one" in fails(capsys, attention.check_causal_softmax, triu)
+def test_mask_first_verdict_keeps_the_fix_back(capsys):
+    attention.check_causal_softmax(planted)
+    first = capsys.readouterr().out
+    assert "still counts in the total" not in first and "Hint:" not in first
 
 
 def test_mask_names_the_other_mistakes(capsys):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        line = fails(capsys, attention.check_causal_softmax,
-                     lambda s: loop_mask(s, lambda t: t))            # hides the diagonal
-    assert "row 0 is nan" in line and "keep the diagonal" in line
+    line = fails(capsys, attention.check_causal_softmax,
+                 lambda s: masked_softmax(s, np.ones(s.shape, dtype=bool)))
+    assert "a later one" in line and "must be 0" in line
 
-    def zero_fill(scores):
-        return masked_softmax(scores, np.tri(len(scores), dtype=bool), fill=0.0)
-
-    assert "exp(0) = 1" in fails(capsys, attention.check_causal_softmax, zero_fill)
-
-    def zeroed_after(scores):
-        W = masked_softmax(scores, np.ones(scores.shape, dtype=bool))
-        return W * np.tri(len(scores))
-
-    assert "after the softmax" in fails(capsys, attention.check_causal_softmax, zeroed_after)
+    line = fails(capsys, attention.check_causal_softmax,
+                 lambda s: masked_softmax(s, np.tri(len(s), dtype=bool), fill=0.0))
+    assert "a later one" in line
 
     def wrong_axis(scores):
         masked = np.where(np.tri(len(scores), dtype=bool), scores, -np.inf)
         W = np.exp(masked - masked.max(axis=0, keepdims=True))
         return W / W.sum(axis=0, keepdims=True)
 
-    assert "axis=1" in fails(capsys, attention.check_causal_softmax, wrong_axis)
+    line = fails(capsys, attention.check_causal_softmax, wrong_axis)
+    assert "adds up to" in line and "axis=1" in line
+
+    def no_diagonal(scores):
+        return masked_softmax(scores, np.tri(len(scores), k=-1, dtype=bool))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        line = fails(capsys, attention.check_causal_softmax, no_diagonal)
+    assert "nan" in line and "may see itself" in line
 
 
-def test_mask_none_crash_and_shape(capsys):
+@pytest.mark.parametrize("fn, words", [
+    (boom, "KeyError"),
+    (exits, "SystemExit"),
+    (lambda s: s[0], "shape (5, 5)"),
+    (lambda s: "W", "table of numbers"),
+    (lambda s: HUGE, "shape (5, 5)"),
+    (lambda s: EqualsEverything(), "table of numbers"),
+])
+def test_mask_odd_answers(capsys, fn, words):
+    line = fails(capsys, attention.check_causal_softmax, fn)
+    assert words in line and len(line) < 300
+
+
+def test_mask_unanswered(capsys):
     assert "replace None" in fails(capsys, attention.check_causal_softmax, None)
-    assert "KeyError" in fails(capsys, attention.check_causal_softmax, boom)
-    assert "shape (5, 5)" in fails(capsys, attention.check_causal_softmax, lambda s: s[0])
-    assert "table of weights" in fails(capsys, attention.check_causal_softmax, lambda s: "W")
 
 
-# ------------------------------------------------------------------ 04.5 predict the parameters
+# ------------------------------------------------------------------ 04.5 a transposed matrix
 
-@pytest.mark.parametrize("answer", [4096, 4096.0, np.int64(4096)])
-def test_params_right_answer_shows_the_counts(capsys, answer):
-    line = passes(capsys, attention.check_attention_params, answer)
-    assert "whatever n_head is" in line and "n_head 1: 4096, n_head 8: 4096" in line
-
-
-def test_params_other_sizes(capsys):
-    passes(capsys, attention.check_attention_params, 1024, 16, 4)
-    assert "n_embd = 16" not in fails(capsys, attention.check_attention_params, 256, 16, 4)
-    assert "count for n_embd = 16" in fails(capsys, attention.check_attention_params, 1024, 64, 8)
+def attend(X, Wq, Wk, Wv, flips=(True, True, True), scale=None):
+    T, d = X.shape
+    Q, K, V = (X @ (w.T if f else w) for w, f in zip((Wq, Wk, Wv), flips))
+    scores = Q @ K.T / (scale or d ** 0.5)
+    scores = np.where(np.tri(T, dtype=bool), scores, -np.inf)
+    W = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return (W / W.sum(axis=1, keepdims=True)) @ V
 
 
-def test_params_names_each_typical_mistake(capsys):
-    hints = {1024: "one 32 × 32 matrix", 3072: "attn_wo", 32768: "own slice of the rows",
-             512: "one head's slice", 128: "not a vector", 4224: "no bias"}
-    for answer, words in hints.items():
-        assert words in fails(capsys, attention.check_attention_params, answer)
-    assert "too high" in fails(capsys, attention.check_attention_params, 5000)
-    assert "too low" in fails(capsys, attention.check_attention_params, 2000)
+def attend_loops(X, Wq, Wk, Wv):                   # the cache loop of section 5, on floats
+    rows = X.tolist()
+    keys, values, outs = [], [], []
+    for x in rows:
+        q = [sum(w * xi for w, xi in zip(row, x)) for row in Wq.tolist()]
+        keys.append([sum(w * xi for w, xi in zip(row, x)) for row in Wk.tolist()])
+        values.append([sum(w * xi for w, xi in zip(row, x)) for row in Wv.tolist()])
+        scores = [sum(a * b for a, b in zip(q, k)) / len(q) ** 0.5 for k in keys]
+        m = max(scores)
+        e = [math.exp(s - m) for s in scores]
+        outs.append([sum(w / sum(e) * v[j] for w, v in zip(e, values)) for j in range(len(q))])
+    return outs
 
 
-def test_params_none_and_non_numbers(capsys):
-    assert "replace None" in fails(capsys, attention.check_attention_params, None)
-    assert "should be a number" in fails(capsys, attention.check_attention_params, "4096")
-    assert "should be a number" in fails(capsys, attention.check_attention_params, True)
-    assert "should be a number" in fails(capsys, attention.check_attention_params, float("nan"))
+def attend_einsum(X, Wq, Wk, Wv):
+    Q, K, V = (np.einsum("ij,tj->ti", w, X) for w in (Wq, Wk, Wv))
+    T = len(X)
+    s = np.where(np.tri(T, dtype=bool), Q @ K.T / np.sqrt(Q.shape[1]), -np.inf)
+    W = np.exp(s - s.max(axis=1, keepdims=True))
+    return (W / W.sum(axis=1, keepdims=True)) @ V
+
+
+@pytest.mark.parametrize("fn", [attend, attend_loops, attend_einsum])
+def test_attend_accepts(capsys, fn):
+    assert "X @ w.T" in passes(capsys, attention.check_attend_all, fn)
+
+
+@pytest.mark.parametrize("flips, names", [
+    ((False, False, False), "Wq, Wk, Wv"),
+    ((False, True, True), "check Wq."),
+    ((True, True, False), "check Wv."),
+])
+def test_attend_names_the_transposed_matrices(capsys, flips, names):
+    line = fails(capsys, attention.check_attend_all,
+                 lambda X, q, k, v: attend(X, q, k, v, flips))
+    assert "differs from the cache loop's" in line and names in line and "w @ x" in line
+
+
+def test_attend_other_mistakes(capsys):
+    line = fails(capsys, attention.check_attend_all,
+                 lambda X, q, k, v: attend(X, q, k, v, scale=1.0))
+    assert "differs from the cache loop's" in line and "q . k / sqrt(d)" in line
+
+
+@pytest.mark.parametrize("fn, words", [
+    (boom, "KeyError"),
+    (exits, "SystemExit"),
+    (lambda X, q, k, v: X[0], "shape (5, 6)"),
+    (lambda X, q, k, v: None, "shape (5, 6), got None"),
+    (lambda X, q, k, v: HUGE, "shape (5, 6)"),
+    (lambda X, q, k, v: EqualsEverything(), "table of numbers"),
+])
+def test_attend_odd_answers(capsys, fn, words):
+    line = fails(capsys, attention.check_attend_all, fn)
+    assert words in line and len(line) < 300
+
+
+def test_attend_unanswered(capsys):
+    assert "replace None" in fails(capsys, attention.check_attend_all, None)

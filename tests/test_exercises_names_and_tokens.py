@@ -1,7 +1,8 @@
 """The names-and-tokens chapter's exercise checkers: each accepts several correct answers,
-rejects the typical wrong ones with a hint naming the mistake, answers None with "replace
-None", turns an exception in the learner's code into a verdict, and prints one plain-text
-line."""
+rejects the typical wrong ones (the symptom first, the hint's words from the second try),
+answers None with "replace None", turns an exception in the learner's code into a verdict,
+is not fooled by hostile answers (an object equal to everything, a huge list, SystemExit),
+and prints one plain-text line."""
 import math
 import random
 from collections import Counter
@@ -11,11 +12,13 @@ import pytest
 
 from microgpt import CharTokenizer, load_names, split_names
 from microgpt.course.checks import names_and_tokens as nt
+from microgpt.course.checks.common import exercises
 
-from conftest import checker_verdict
+from conftest import checker_verdict, fails, passes
 
 DOCS = load_names()
 tok = CharTokenizer(DOCS)
+TRAIN, VAL = split_names(DOCS, random.Random(42))
 # the notebook's own globals, which a learner's function may rely on
 itos = tok.itos
 stoi = {ch: i for i, ch in enumerate(itos)}
@@ -27,35 +30,51 @@ def encode_doc(text, block_size=None):
     return tokens if block_size is None else tokens[:block_size]
 
 
-
-
 def crash(*args):
     raise RuntimeError("boom")
 
 
-# ---- 02.1 encode a name --------------------------------------------------------------------
+class EqualsEverything:
+    def __eq__(self, other):
+        return True
 
-@pytest.mark.parametrize("fn", [
-    lambda name: [tok.bos] + [tok.stoi[ch] for ch in name] + [tok.eos],
-    lambda name: (BOS, *map(stoi.get, name), EOS),          # the notebook's globals, a tuple
-    lambda name: [BOS, *[itos.index(ch) for ch in name], EOS],
+    __hash__ = object.__hash__
+
+
+def test_the_chapter_registers_four_exercises_of_mixed_kinds():
+    assert [(e, kind) for e, _, kind in exercises("02")] == [
+        ("02.1", "predict"), ("02.2", "predict"), ("02.3", "find-the-bug"),
+        ("02.4", "experiment")]
+
+
+# ---- 02.1 one byte-pair merge --------------------------------------------------------------
+
+def test_the_merge_is_what_the_checker_says():
+    pair, merged = nt.merge_once([list(n) for n in nt.BPE_NAMES])
+    assert pair == "na" and merged == [["b", "a", "na", "na"], ["a", "na", "na", "s"],
+                                       ["na", "na"]]
+
+
+@pytest.mark.parametrize("answer", [10, 10.0, np.int64(10), 16 - 6])
+def test_bpe_tokens_accepts(capsys, answer):
+    assert "16 letters become 10 tokens" in passes(capsys, nt.check_bpe_tokens, answer)
+
+
+@pytest.mark.parametrize("answer, symptom, hint", [
+    (11, "count the pairs again", "'an' is not the most frequent"),
+    (16, "letters before any merge", "each occurrence saves one token"),
+    (13, "too many", "merge it left to right"),
+    (7, "too few", "merge it left to right"),
 ])
-def test_encode_accepts(capsys, fn):
-    assert checker_verdict(capsys, nt.check_encode, fn, tok)[0]
+def test_bpe_tokens_rejects(capsys, answer, symptom, hint):
+    line = fails(capsys, nt.check_bpe_tokens, answer)
+    assert symptom in line and hint in line, line
 
 
-@pytest.mark.parametrize("fn, hint", [
-    (lambda name: [tok.stoi[ch] for ch in name], "put tok.bos before them"),
-    (lambda name: [tok.bos] + [tok.stoi[ch] for ch in name], "<EOS> at the end is missing"),
-    (lambda name: [tok.stoi[ch] for ch in name] + [tok.eos], "<BOS> at the start is missing"),
-    (lambda name: [0] + [ord(ch) - ord("a") for ch in name] + [1], "off by 2"),
-    (lambda name: [0] + [ord(ch) for ch in name] + [1], "compare with the tokens"),
-    (lambda name: "0 6 14 14 2 1", "return a list"),
-    (crash, "raised RuntimeError: boom"),
-])
-def test_encode_rejects(capsys, fn, hint):
-    ok, line = checker_verdict(capsys, nt.check_encode, fn, tok)
-    assert not ok and hint in line, line
+@pytest.mark.parametrize("answer", [10.5, "10", EqualsEverything(), [10] * 10**7, True])
+def test_bpe_tokens_odd_answers(capsys, answer):
+    line = fails(capsys, nt.check_bpe_tokens, answer)
+    assert "whole number" in line and len(line) < 300, line
 
 
 # ---- 02.2 the loss of a uniform guess over 27 tokens --------------------------------------
@@ -162,7 +181,7 @@ def test_count_bigrams_accepts(capsys, fn):
     (count_uncropped, "not cropped"),
     (count_letters_only, "<BOS> and <EOS> pairs are missing"),
     (count_transposed, "transposed"),
-    (count_past_the_end, "raised IndexError"),
+    (count_past_the_end, "one step too far"),
     (lambda names, block_size: {"a": 1}, "vocab_size rows"),
     (lambda names, block_size: [[0] * 28] * 28, "differ from the right ones"),
 ])
@@ -171,43 +190,113 @@ def test_count_bigrams_rejects(capsys, fn, hint):
     assert not ok and hint in line, line
 
 
+def test_an_index_past_the_end_is_named_then_explained(capsys):
+    line = fails(capsys, nt.check_count_bigrams, count_past_the_end, tok)
+    assert "IndexError in `counts[tokens[i]][tokens[i + 1]] += 1`" in line
+    assert "Hint: n tokens give n - 1 pairs" in line
+
+
 def test_the_planted_bug_gets_a_clue_not_the_fix(capsys):
     _, line = checker_verdict(capsys, nt.check_count_bigrams, count_planted, tok)
     assert "range(len(tokens) - 1)" not in line
 
 
-# ---- 02.4 no smoothing --------------------------------------------------------------------
+# ---- 02.4 two tokens of context -----------------------------------------------------------
 
-def test_the_unseen_pairs_the_checker_names_are_real():
-    train_docs, val_docs = split_names(DOCS, random.Random(42))
-    seen = {p for name in train_docs
-            for p in zip(encode_doc(name, 16), encode_doc(name, 16)[1:])}
-    unseen = [name for name in val_docs
-              if any(p not in seen for p in zip(encode_doc(name, 16), encode_doc(name, 16)[1:]))]
-    assert len(unseen) == 6 and {"trygve", "asadbek", "bjorn"} <= set(unseen)
-
-
-@pytest.mark.parametrize("answer", ["d", "D", " d"])
-def test_no_smoothing_accepts(capsys, answer):
-    ok, line = checker_verdict(capsys, nt.check_no_smoothing, answer)
-    assert ok and "infinite" in line
+def trigrams_counter(names):
+    counts = Counter()
+    for name in names:
+        t = [tok.bos] + tok.encode_doc(name, 16)
+        counts.update(zip(t, t[1:], t[2:]))
+    return counts
 
 
-@pytest.mark.parametrize("answer, hint", [
-    ("a", "measured on the validation names"),
-    ("b", "not by a little"),
-    ("c", "counted 0 times"),
-    ("infinite", "not one of the options"),
+def trigrams_dict(names):
+    counts = {}
+    for name in names:
+        t = [BOS] + encode_doc(name, 16)
+        for i in range(len(t) - 2):
+            key = (t[i], t[i + 1], t[i + 2])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def trigrams_with_zeros(names):
+    """Every possible triple as a key, most of them 0."""
+    counts = {(a, b, c): 0 for a in range(28) for b in range(28) for c in range(28)}
+    counts.update(trigrams_counter(names))
+    return counts
+
+
+@pytest.mark.parametrize("fn, alpha", [(trigrams_counter, 0.1), (trigrams_dict, 0.3),
+                                       (trigrams_with_zeros, 0.05), (trigrams_counter, 0.2)])
+def test_trigram_accepts(capsys, fn, alpha):
+    assert "< 2.25" in passes(capsys, nt.check_trigram, fn, alpha, TRAIN, VAL, tok)
+
+
+def test_the_loss_the_solution_quotes():
+    counts = trigrams_counter(TRAIN)
+    got = {a: round(nt.trigram_loss(counts, a, VAL, tok), 4) for a in (1.0, 0.3, 0.1, 0.03)}
+    assert got == {1.0: 2.2587, 0.3: 2.2456, 0.1: 2.2442, 0.03: 2.2475}
+
+
+def trigrams_unpadded(names):
+    counts = Counter()
+    for name in names:
+        t = tok.encode_doc(name, 16)
+        counts.update(zip(t, t[1:], t[2:]))
+    return counts
+
+
+def trigrams_uncropped(names):
+    counts = Counter()
+    for name in names:
+        t = [tok.bos] + tok.encode_doc(name)
+        counts.update(zip(t, t[1:], t[2:]))
+    return counts
+
+
+def trigrams_reversed(names):
+    return Counter({(c, b, a): n for (a, b, c), n in trigrams_counter(names).items()})
+
+
+@pytest.mark.parametrize("fn, alpha, symptom, hint", [
+    (trigrams_counter, 1, "validation loss is 2.2587", "too much smoothing"),
+    (trigrams_counter, 5, "not below 2.25", "too much smoothing"),
+    (trigrams_counter, 0.005, "not below 2.25", "too little smoothing"),
+    (trigrams_counter, 0, "infinite", "add a little"),
+    (trigrams_unpadded, 0.1, "first letter of every name", "one more <BOS>"),
+    (trigrams_uncropped, 0.1, "longest names differ", "block_size = 16"),
+    (trigrams_reversed, 0.1, "keys in the wrong order", "(two back, one back, next)"),
+    (lambda names: Counter(), 0.1, "differ from the training names' triples",
+     "t = [tok.bos] + tok.encode_doc(name, 16)"),
 ])
-def test_no_smoothing_rejects(capsys, answer, hint):
-    ok, line = checker_verdict(capsys, nt.check_no_smoothing, answer)
-    assert not ok and hint in line, line
+def test_trigram_rejects(capsys, fn, alpha, symptom, hint):
+    line = fails(capsys, nt.check_trigram, fn, alpha, TRAIN, VAL, tok)
+    assert symptom in line and hint in line, line
+
+
+@pytest.mark.parametrize("fn, alpha, words", [
+    (trigrams_counter, None, "a number >= 0"),
+    (trigrams_counter, -1, "a number >= 0"),
+    (trigrams_counter, EqualsEverything(), "a number >= 0"),
+    (lambda names: [0] * 10**7, 0.1, "as a dict"),
+    (lambda names: {EqualsEverything(): 1}, 0.1, "differ from"),
+    (crash, 0.1, "raised RuntimeError: boom"),
+])
+def test_trigram_odd_answers(capsys, fn, alpha, words):
+    line = fails(capsys, nt.check_trigram, fn, alpha, TRAIN, VAL, tok)
+    assert words in line and len(line) < 400, line
 
 
 # ---- every checker -------------------------------------------------------------------------
 
-CHECKERS = [(nt.check_encode, (tok,)), (nt.check_uniform_loss, ()),
-            (nt.check_count_bigrams, (tok,)), (nt.check_no_smoothing, ())]
+def exits(*args):
+    raise SystemExit(1)
+
+
+CHECKERS = [(nt.check_bpe_tokens, ()), (nt.check_uniform_loss, ()),
+            (nt.check_count_bigrams, (tok,)), (nt.check_trigram, (0.1, TRAIN, VAL, tok))]
 
 
 @pytest.mark.parametrize("checker, extra", CHECKERS)
@@ -217,13 +306,8 @@ def test_unanswered_says_replace_none(capsys, checker, extra):
 
 
 @pytest.mark.parametrize("checker, extra", CHECKERS)
-@pytest.mark.parametrize("odd", [float("nan"), [1, 2], object()])
-def test_odd_answers_get_a_verdict_not_an_exception(capsys, checker, extra, odd):
-    ok, _ = checker_verdict(capsys, checker, odd, *extra)
-    assert not ok
-
-
-def test_registered_in_notebook_order():
-    from microgpt.course.checks.common import exercises
-    assert [(e, kind) for e, _, kind in exercises("02")] == [
-        ("02.1", "implement"), ("02.2", "predict"), ("02.3", "find-the-bug"), ("02.4", "ablate")]
+@pytest.mark.parametrize("odd", [float("nan"), [1, 2], object(), EqualsEverything(), exits,
+                                 [0] * 10**7])
+def test_odd_answers_get_a_short_verdict_not_an_exception(capsys, checker, extra, odd):
+    ok, line = checker_verdict(capsys, checker, odd, *extra)
+    assert not ok and len(line) < 400, line

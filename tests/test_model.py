@@ -106,6 +106,15 @@ def test_config_rejects_impossible_settings_with_advice(kw, msg):
         GPTConfig(**{"vocab_size": 28, **kw})
 
 
+def test_gpt_says_what_to_pass_for_rng():
+    cfg = GPTConfig(vocab_size=5)
+    with pytest.raises(ValueError, match=r"rng must be a random.Random, e.g. GPT\(config, "
+                                         r"random.Random\(42\)\), got 42"):
+        GPT(cfg, 42)
+    with pytest.raises(ValueError, match="exactly one of rng"):
+        GPT(cfg)
+
+
 def test_config_is_frozen():
     cfg = GPTConfig(vocab_size=28)
     with pytest.raises(dataclasses.FrozenInstanceError):

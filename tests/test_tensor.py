@@ -15,8 +15,8 @@ from microgpt.tensor.model import RMSNORM_EPS as TENSOR_EPS
 from microgpt.tensor.model import TensorGPT, make_batch
 from microgpt.tensor.optim import TensorAdam
 from microgpt.tensor.sample import generate_tensor
-from microgpt.tensor.training import evaluate_tensor, train_tensor
-from microgpt.training import evaluate
+from microgpt.tensor.training import evaluate_tensor, train_step_tensor, train_tensor
+from microgpt.training import TrainingDiverged, evaluate
 
 from conftest import ROOT, numeric_grad, random_weights
 
@@ -124,7 +124,7 @@ def max_rel_error(model, tmodel):
     for name, matrix in model.state_dict.items():
         g = np.array([[p.grad for p in row] for row in matrix])
         assert np.abs(g).max() > 0, f"{name} has a zero gradient: the check would be vacuous"
-        worst = max(worst, np.abs(g - tmodel.params[name].grad).max() / np.abs(g).max())
+        worst = max(worst, np.abs(g - tmodel.state_dict[name].grad).max() / np.abs(g).max())
     return worst
 
 
@@ -157,8 +157,8 @@ def test_a_padded_batch_is_the_mean_of_its_documents():
         one.backward()
         mean_loss += float(one.data) / len(lists)
     assert abs(float(loss.data) - mean_loss) <= 1e-12
-    for name, p in batch.params.items():
-        np.testing.assert_allclose(p.grad, single.params[name].grad / len(lists), rtol=1e-10,
+    for name, p in batch.state_dict.items():
+        np.testing.assert_allclose(p.grad, single.state_dict[name].grad / len(lists), rtol=1e-10,
                                    atol=1e-14)
 
 
@@ -189,6 +189,53 @@ def test_tensor_gpt_is_built_like_gpt_from_exactly_one_of_rng_or_weights():
         TensorGPT(DEMO, random.Random(0), weights)
 
 
+def test_state_dict_is_the_scalar_name_and_params_its_read_only_old_name():
+    tmodel = TensorGPT(DEMO, random.Random(42))
+    assert list(tmodel.state_dict) == list(GPT(DEMO, random.Random(42)).state_dict)
+    assert tmodel.params is tmodel.state_dict
+    with pytest.raises(AttributeError):
+        tmodel.params = {}
+
+
+def test_tensor_adam_takes_learning_rate_and_its_old_spelling_lr():
+    t = Tensor(np.zeros(2))
+    assert TensorAdam([t], learning_rate=0.2).learning_rate == 0.2
+    assert TensorAdam([t], lr=0.2).learning_rate == 0.2 == TensorAdam([t], 0.2).learning_rate
+    with pytest.raises(ValueError, match="learning_rate must be a positive"):
+        TensorAdam([t], lr=-1)
+    with pytest.raises(ValueError, match="give the learning rate once"):
+        TensorAdam([t], learning_rate=0.1, lr=0.1)
+
+
+def test_one_tensor_step_is_the_one_the_loop_and_the_session_use(docs):
+    tok = CharTokenizer(docs[:20])
+    cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2, block_size=8)
+    a, b = TensorGPT(cfg, random.Random(1)), TensorGPT(cfg, random.Random(1))
+    opt = TensorAdam(b.parameters())
+    looped = train_tensor(a, docs[:20], tok, 2, learning_rate=0.01, batch_size=4)
+    batches = [[tok.encode_doc(d, 8) for d in docs[i:i + 4]] for i in (0, 4)]
+    stepped = [train_step_tensor(b, opt, batch, lr) for batch, lr in zip(batches, (0.01, 0.005))]
+    assert stepped == looped and a.weights() == b.weights()
+
+
+def test_evaluate_tensor_needs_a_whole_positive_chunk(docs):
+    tok = CharTokenizer(docs[:5])
+    model = TensorGPT(GPTConfig(vocab_size=tok.vocab_size), random.Random(0))
+    for chunk in (-1, 0, 2.5):
+        with pytest.raises(ValueError, match="chunk must be"):
+            evaluate_tensor(model, docs[:5], tok, chunk=chunk)
+
+
+def test_huge_finite_weights_are_divergence_with_the_loops_message(docs):
+    tok = CharTokenizer(docs[:8])
+    model = TensorGPT(GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2),
+                      random.Random(0))
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1 of 1: a weight "
+                                               r"reached 1e\+300 \(more than 1e\+06\); lower "
+                                               r"the learning rate \(it was 1e\+300"):
+        train_tensor(model, docs[:8], tok, 1, learning_rate=1e300, batch_size=4)
+
+
 def test_training_with_batch_one_follows_the_scalar_training_run(docs):
     """Same docs, same lr decay, same Adam: the weights after 3 steps agree."""
     docs = docs[:50]
@@ -200,7 +247,7 @@ def test_training_with_batch_one_follows_the_scalar_training_run(docs):
     tlosses = train_tensor(tmodel, docs, tok, 3, learning_rate=0.01, batch_size=1)
     np.testing.assert_allclose(tlosses, losses, rtol=1e-10)
     for name, w in model.weights().items():
-        np.testing.assert_allclose(tmodel.params[name].data, w, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(tmodel.state_dict[name].data, w, rtol=1e-9, atol=1e-12)
     chunked = evaluate_tensor(tmodel, docs[:9], tok, chunk=4)
     assert abs(chunked - evaluate(model, docs[:9], tok)) < 1e-10
 
@@ -208,7 +255,7 @@ def test_training_with_batch_one_follows_the_scalar_training_run(docs):
 def test_tensor_adam_is_the_scalar_adam_formula():
     scalar = [type("P", (), {"data": 0.5, "grad": 0.0})() for _ in range(3)]
     t = Tensor(np.array([0.5, 0.5, 0.5]))
-    adam, tadam = Adam(scalar, lr=0.1), TensorAdam([t], lr=0.1)
+    adam, tadam = Adam(scalar, learning_rate=0.1), TensorAdam([t], learning_rate=0.1)
     for step, grads in enumerate([[0.3, -1.0, 2.0], [0.1, 0.0, -4.0]]):
         for p, g in zip(scalar, grads):
             p.grad = g
@@ -226,7 +273,7 @@ def test_float32_model_runs_in_float32_and_stays_close():
     m32 = TensorGPT.from_weights(DEMO, weights, dtype=np.float32)
     l32 = m32.loss([tokens])
     l32.backward()
-    assert l32.data.dtype == np.float32 and m32.params["wte"].grad.dtype == np.float32
+    assert l32.data.dtype == np.float32 and m32.state_dict["wte"].grad.dtype == np.float32
     assert abs(float(l32.data) - float(l64.data)) < 1e-4
 
 
@@ -237,8 +284,8 @@ def test_npz_checkpoint_round_trip_and_sampling(tmp_path):
     path = save_npz(tmp_path / "m.npz", model, tok, {"note": "hi"})
     loaded, ltok, meta = load_npz(path, dtype=np.float32)
     assert ltok == tok and meta == {"note": "hi"} and loaded.config == cfg
-    for name, p in model.params.items():
-        assert np.array_equal(loaded.params[name].data, p.data)
+    for name, p in model.state_dict.items():
+        assert np.array_equal(loaded.state_dict[name].data, p.data)
     a = generate_tensor(model, tok, random.Random(5))
     b = generate_tensor(loaded, ltok, random.Random(5))
     assert a == b and set(a) <= set(tok.chars) and len(a) <= cfg.block_size

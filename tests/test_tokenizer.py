@@ -1,4 +1,5 @@
 """tokenizer.CharTokenizer: the 28-token vocabulary, round trips, unknown characters."""
+import numpy as np
 import pytest
 
 from microgpt.tokenizer import CharTokenizer
@@ -25,6 +26,15 @@ def test_unknown_character_is_a_clear_error():
         tok.encode("aZ")
     with pytest.raises(ValueError, match="outside the vocabulary"):
         tok.decode([0, 9])
+    for bad in (True, 2.0, "2"):
+        with pytest.raises(ValueError, match="outside the vocabulary"):
+            tok.decode([bad])
+
+
+def test_decode_takes_numpy_integers_as_a_sampler_gives_them():
+    tok = CharTokenizer(["abc"])
+    assert tok.decode([np.int64(2), np.int32(4), np.uint8(1)]) == "ac"
+    assert tok.decode(np.array([0, 3, 2])) == "ba"
 
 
 def test_bad_construction():

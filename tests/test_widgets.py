@@ -1,24 +1,34 @@
-"""The notebook panels without a browser: sessions, estimates, buttons pressed from code."""
+"""The notebook panels without a browser: sessions, estimates, buttons pressed from code,
+interrupts, and the escaping of every text that comes from the data or a learner."""
+import html
 import os
 import random
 import signal
 import threading
 
-import matplotlib
 import pytest
 
+matplotlib = pytest.importorskip("matplotlib", reason="the training panel draws its plot "
+                                 "with matplotlib (pip install matplotlib)")
+pytest.importorskip("ipywidgets", reason="the panels are ipywidgets (pip install ipywidgets)")
 matplotlib.use("Agg")
 
-pytest.importorskip("ipywidgets")
-
 from microgpt import split_names  # noqa: E402
-from microgpt.course.session import NUM_EVALS, StepCost, TrainingSession  # noqa: E402
-from microgpt.course.widgets import NUM_DRAWS, _head_options, sampling_panel, training_panel  # noqa: E402,E501
-from microgpt.model import GPT, GPTConfig  # noqa: E402
-from microgpt.tokenizer import (
-    CharTokenizer,  # noqa: E402
-    bigram_baseline,  # noqa: E402
+from microgpt.course.session import (  # noqa: E402
+    NUM_EVALS,
+    StepCost,
+    TrainingSession,
+    check_settings,
 )
+from microgpt.course.widgets import (  # noqa: E402
+    NUM_DRAWS,
+    _head_options,
+    sampling_panel,
+    training_panel,
+)
+from microgpt.model import GPT, GPTConfig  # noqa: E402
+from microgpt.tokenizer import CharTokenizer, bigram_baseline  # noqa: E402
+from microgpt.training import TrainingDiverged  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +71,78 @@ def test_interrupt_ends_after_a_whole_step(split):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
     s.train(2)
     assert not s.interrupted and s.optimizer.t == done + 2
+
+
+class InterruptedBackward:
+    """A loss whose backward() fills the gradients, then meets a second press of the stop
+    button (KeyboardInterrupt) before the optimizer's update."""
+
+    def __init__(self, loss):
+        self.loss, self.data = loss, loss.data
+
+    def backward(self):
+        self.loss.backward()
+        raise KeyboardInterrupt
+
+
+def weights_of(session):
+    return [p.data.tolist() if hasattr(p.data, "tolist") else p.data
+            for p in session.model.parameters()]
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_an_interrupt_during_backward_drops_the_steps_gradients(split, engine):
+    kw = dict(n_embd=8, n_head=2, block_size=6, val_size=0, engine=engine)
+    s, ref = TrainingSession(split[0], **kw), TrainingSession(split[0], **kw)
+    s.train(2)
+    ref.train(2)
+    real_loss = s.model.loss
+    s.model.loss = lambda batch: InterruptedBackward(real_loss(batch))
+    with pytest.raises(KeyboardInterrupt):
+        s.train(1)
+    del s.model.loss
+    assert s.interrupted and s.broken is None and s.optimizer.t == len(s.losses) == 2
+    empty = 0.0 if engine == "scalar" else None
+    assert all(p.grad == empty if engine == "scalar" else p.grad is None
+               for p in s.model.parameters())
+    assert weights_of(s) == weights_of(ref)             # the update never started
+    s.train(1)                                         # goes on as if nothing happened
+    ref.train(1)
+    assert s.losses == ref.losses and weights_of(s) == weights_of(ref)
+
+
+def test_an_interrupt_during_the_update_marks_the_session_broken(split):
+    s = TrainingSession(split[0], n_embd=8, n_head=2, block_size=6, val_size=0)
+    s.train(1)
+    step = s.optimizer.step
+
+    def interrupted_update(lr):
+        s.optimizer.t += 1                             # the update has begun...
+        raise KeyboardInterrupt                        # ...and is cut short
+    s.optimizer.step = interrupted_update
+    with pytest.raises(KeyboardInterrupt):
+        s.train(1)
+    s.optimizer.step = step
+    assert "half updated" in s.broken
+    with pytest.raises(ValueError, match="start a new one"):
+        s.train(1)
+
+
+def test_settings_have_one_unknown_setting_error(split):
+    with pytest.raises(ValueError, match="unknown setting 'n_embed'; the settings are n_embd, "):
+        TrainingSession(split[0], n_embed=8)
+    with pytest.raises(ValueError, match="unknown setting 'lr'; the settings are a, b$"):
+        check_settings(["a", "lr"], ("a", "b"))
+    check_settings(["a"], ("a", "b"))                   # known: nothing to say
+
+
+def test_a_session_diverges_by_the_training_loops_rule(split):
+    s = TrainingSession(split[0], n_embd=8, n_head=2, block_size=6, val_size=0,
+                        engine="tensor", batch_size=4, learning_rate=1e300)
+    with pytest.raises(TrainingDiverged, match=r"training diverged at step 1 of 1: a weight "
+                                               r"reached 1e\+300 .*lower the learning rate"):
+        s.train(1)
+    assert "start a new one" in s.broken
 
 
 class FakeClock:
@@ -147,22 +229,23 @@ def test_training_panel_train_and_train_more(split):
     panel.train_button.click()
     s = panel.session
     assert len(s.losses) == 50 and s.config.n_embd == 8
-    assert panel.plot_updates >= 20
-    lines = panel.figure.axes[0].lines
+    assert panel.loss_plot.updates >= 20
+    lines = panel.loss_plot.figure.axes[0].lines
     assert len(lines[0].get_xdata()) == 50          # the plot shows the whole history
     assert panel.plot.value[:8] == b"\x89PNG\r\n\x1a\n" and panel.progress.value == 50
     first_png = panel.plot.value
     assert not panel.more_button.disabled and len(panel.samples) == 3
-    updates = panel.plot_updates
+    updates = panel.loss_plot.updates
     panel.more_button.click()
     assert panel.session is s and s.steps[-1] == 100 and s.optimizer.t == 100
-    assert len(panel.figure.axes[0].lines[0].get_xdata()) == 100
-    assert panel.plot_updates > updates and panel.plot.value != first_png
+    assert len(panel.loss_plot.figure.axes[0].lines[0].get_xdata()) == 100
+    assert panel.loss_plot.updates > updates and panel.plot.value != first_png
     assert "100 steps so far" in panel.info.value
     panel.train_button.click()                       # Train starts over
     assert panel.session is not s and len(panel.session.losses) == 50
 
 
+@pytest.mark.slow
 def test_training_panel_status_plot_and_learning_rate(split):
     panel = small_panel(split, engine="tensor")
     assert panel.batch_size.value == 32 and not panel.batch_size.disabled
@@ -183,10 +266,11 @@ def test_training_panel_status_plot_and_learning_rate(split):
     assert f"bigram baseline {panel.baseline(6):.4f} (block_size 6" in text
     assert "learning rate starts again at 0.0100" in text
     panel.more_button.click()
-    val_line = next(ln for ln in panel.figure.axes[0].lines if ln.get_label() == "validation")
+    val_line = next(ln for ln in panel.loss_plot.figure.axes[0].lines
+                    if ln.get_label() == "validation")
     steps = list(val_line.get_xdata())
     assert steps == [step for step, _ in s.val] and len(set(steps)) == len(steps)   # once each
-    lrs = list(panel.figure.axes[1].lines[0].get_ydata())
+    lrs = list(panel.loss_plot.figure.axes[1].lines[0].get_ydata())
     assert len(lrs) == 100 and lrs[0] == lrs[50] == pytest.approx(0.01)   # restarts at 0.01
     assert lrs[49] < 0.001 and lrs[99] < 0.001
     panel.engine.value = "scalar"                    # one name per step, batch slider greyed
@@ -231,3 +315,52 @@ def test_sampling_panel_resamples(split):
     assert panel.samples == first                    # same draws at the same temperature
     panel.resample_button.click()
     assert panel.render_count == 4 and panel.seed == 1 and len(panel.samples) == 6
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_the_sampling_panel_escapes_names_and_letters_from_the_data():
+    docs = [HOSTILE, "<b>bold</b>", "a&b"] * 3
+    tok = CharTokenizer(docs)
+    model = GPT(GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2, block_size=8),
+                random.Random(0))
+    panel = sampling_panel(model, tok, train_docs=docs, num_samples=12)
+    text = panel.html.value
+    assert any(ch in "".join(panel.samples) for ch in "<>&")       # the test means something
+    for tag in ("<p>", "</p>", "<b>", "</b>"):                       # the panel's own markup
+        text = text.replace(tag, "")
+    assert "<" not in text and ">" not in text
+    assert all(html.escape(name) in panel.html.value for name in panel.samples if name)
+
+
+def test_the_sampling_panel_says_what_to_pass(split):
+    np = pytest.importorskip("numpy", reason="the tensor model needs NumPy")
+    assert np
+    from microgpt.tensor.model import TensorGPT
+    tok = CharTokenizer(split[0])
+    cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=8, n_head=2)
+    with pytest.raises(ValueError, match=r"GPT.from_weights\(model.config, model.weights\(\)\)"):
+        sampling_panel(TensorGPT(cfg, random.Random(0)), tok)
+    with pytest.raises(ValueError, match="CharTokenizer as its second argument"):
+        sampling_panel(GPT(cfg, random.Random(0)), split[0])
+
+
+def test_the_training_panel_refuses_one_string_for_a_list_of_names():
+    with pytest.raises(ValueError, match=r"train_docs must be a list of names.*not one string"):
+        training_panel("emma")
+    with pytest.raises(ValueError, match="val_docs must be a list of names"):
+        training_panel(["emma", "olivia"], "ava")
+
+
+def test_the_training_panel_escapes_samples_and_messages():
+    docs = [HOSTILE, "<b>bold</b>", "a&b"] * 20
+    panel = training_panel(docs, docs[:5], val_size=5, num_samples=8)
+    panel.train(n_embd="<script>")                                  # a learner's typo
+    assert "&lt;script&gt;" in panel.info.value and "<script>" not in panel.info.value
+    panel.num_steps.value = 50
+    panel.train(engine="scalar", n_embd=8, n_head=2, block_size=4, batch_size=1)
+    assert panel.session is not None and len(panel.samples) == 8
+    shown = panel.samples_html.value.replace("<b>samples:</b> ", "", 1)
+    assert any(ch in "".join(panel.samples) for ch in "<>&")
+    assert shown == html.escape(", ".join(panel.samples)) and "<" not in shown

@@ -11,13 +11,16 @@ source is a `data:` URI. So `GraphSVG` also offers `text/html`: the same SVG as 
 with a base64 `data:image/svg+xml` source and the fitted width and height. JupyterLab
 prefers text/html to SVG, trusted or not, so the picture looks the same either way.
 
-Imports: nothing of ours (it reads any object with `data`, `grad`, `_children`, `_op`).
-graphviz is imported inside the function that uses it.
+Imports: engine (its one graph walk, `topo_order`, which reads any object with
+`_children`; the drawing reads `data`, `grad`, `_op`). graphviz is imported inside the
+function that uses it.
 """
 import base64
 import re
 import shutil
 from xml.sax.saxutils import escape
+
+from ..engine import topo_order
 
 INSTALL_HINT = ("Graphviz's `dot` was not found, so this is a plain pure-Python drawing; for a "
                 "nicer one install Graphviz (apt install graphviz / brew install graphviz / "
@@ -41,20 +44,8 @@ def graph_nodes(value):
     if not all(hasattr(value, a) for a in ("data", "grad", "_children")):
         raise ValueError(f"draw_graph needs a Value (anything with data, grad and _children), "
                          f"got {type(value).__name__}")
-    order, index = [], {}
-    stack = [(value, iter(value._children))]
-    seen = {value}
-    while stack:                        # iterative post-order: deep graphs are fine
-        node, children = stack[-1]
-        for child in children:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child._children)))
-                break
-        else:
-            stack.pop()
-            index[node] = len(order)
-            order.append(node)
+    order = topo_order(value, leaves=True)      # children first; iterative: deep graphs work
+    index = {node: i for i, node in enumerate(order)}
     nodes, edges = [], []
     for i, v in enumerate(order):
         op, label = getattr(v, "_op", ""), getattr(v, "label", "")
@@ -132,6 +123,11 @@ def _fit(picture, max_width):
     size = f'<svg{m.group(1)} width="{w * scale:.0f}px" height="{h * scale:.0f}px"'
     picture.svg = picture.svg[:m.start()] + size + picture.svg[m.end():]
     return picture
+
+
+def fit_width(picture, max_width=MAX_WIDTH):
+    """Public form of `_fit`, for other pictures drawn as SVG (`course.diagrams`)."""
+    return _fit(picture, max_width)
 
 
 def _box_lines(node):

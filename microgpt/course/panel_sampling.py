@@ -2,13 +2,20 @@
 
 Owns: a temperature slider that re-samples names from a trained model with the same random
 draws (so only the temperature changes them), a "New samples" button, and the most likely
-first letters. `widgets` re-exports it next to the training panel.
+first letters. `widgets` re-exports it next to the training panel. Names and letters come
+from the data, so they are HTML-escaped before they go into the widget. It samples a scalar
+`model.GPT`; a tensor model is a `ValueError` that says how to convert it.
 
-Imports: sample; ipywidgets and IPython are imported inside the panel's functions.
+Imports: model, sample, tokenizer, course.panel_text; ipywidgets and IPython are imported
+inside the panel's functions.
 """
+import html
 import random
 
+from ..model import GPT
 from ..sample import generate, generate_steps
+from ..tokenizer import CharTokenizer
+from .panel_text import panel_bundle
 
 
 class SamplingPanel:
@@ -26,6 +33,14 @@ class SamplingPanel:
     def __init__(self, model, tokenizer, *, train_docs=None, num_samples=10, temperature=1.0,
                  seed=0):
         import ipywidgets as W
+        if not isinstance(model, GPT):
+            hint = (" (a TensorGPT: pass GPT.from_weights(model.config, model.weights()))"
+                    if hasattr(model, "weights") and hasattr(model, "config") else "")
+            raise ValueError(f"the sampling panel needs a trained microgpt GPT, got "
+                             f"{type(model).__name__}{hint}")
+        if not isinstance(tokenizer, CharTokenizer):
+            raise ValueError(f"the sampling panel needs the model's CharTokenizer as its second "
+                             f"argument, got {type(tokenizer).__name__}")
         self.model, self.tokenizer = model, tokenizer
         self.train_set = set(train_docs or ())
         self.num_samples, self.seed = num_samples, seed
@@ -42,7 +57,7 @@ class SamplingPanel:
 
     def _ipython_display_(self):
         from IPython.display import display
-        display(self.widget)
+        display(panel_bundle(self.widget, "sampling"), raw=True)   # the widget, and what it is
 
     def resample(self, new_seed=False):
         """Draw `num_samples` names at the slider's temperature and show them."""
@@ -54,10 +69,11 @@ class SamplingPanel:
         _, dists = generate_steps(self.model, self.tokenizer, random.Random(0), t)
         self.first_probs = dists[0]
         copies = sum(name in self.train_set for name in self.samples)
-        items = ", ".join(f"<b>{n}</b>" if n in self.train_set else (n or "(empty)")
-                          for n in self.samples)
+        items = ", ".join(f"<b>{html.escape(n)}</b>" if n in self.train_set
+                          else (html.escape(n) or "(empty)") for n in self.samples)
         top = sorted(range(len(dists[0])), key=lambda i: -dists[0][i])[:3]
-        first = ", ".join(f"{self.tokenizer.itos[i]} {dists[0][i]:.2f}" for i in top)
+        first = ", ".join(f"{html.escape(self.tokenizer.itos[i])} {dists[0][i]:.2f}"
+                          for i in top)
         note = (f"; {copies} of {len(self.samples)} are training names (in bold)"
                 if self.train_set else "")
         self.html.value = (f"<p>temperature {t:.1f}, seed {self.seed}{note}. "

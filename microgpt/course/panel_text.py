@@ -4,7 +4,11 @@ Owns: the engine names the panel shows (`ENGINE_NAMES`) and the status texts: th
 before a run (engine, parameters, steps, seconds, the baseline to beat), "step k / n, about
 T s left" during it, and after it the validation loss against the bigram baseline of the
 run's block size, the time taken against the estimate, and how "Train more" continues the
-learning rate. Plain functions of numbers; the panel puts the HTML in a widget.
+learning rate. Plain functions of numbers and of the checked engine names (nothing from the
+data or a learner reaches them, so there is nothing to escape); the panel puts the HTML in
+a widget.
+And `panel_bundle`: what a panel's cell shows, the live widget and, for a notebook opened
+without running it, a text and a box saying what the panel is and that running opens it.
 
 Imports: nothing of ours.
 """
@@ -47,3 +51,31 @@ def summary_text(s, done, num_steps, baseline, baseline_line, seconds, estimate)
             f"on the {s.engine} engine. <b>Train more</b> goes on from here: its learning "
             f"rate starts again at {s.learning_rate:.4f} and decays to 0 over its steps (the "
             "green line in the plot).")
+
+
+# ---- what a panel's cell shows before it is run -------------------------------------------
+
+BEFORE_RUN = {
+    "training": ("the training panel",
+                 "choose an engine and the model's shape, press <b>Train</b> and watch the "
+                 "loss fall below the bigram baseline in a live plot"),
+    "sampling": ("the sampling panel",
+                 "move the <b>temperature</b> slider and watch the names the trained model "
+                 "makes change"),
+}
+
+
+def panel_bundle(widget, kind):
+    """The display bundle of a panel (`kind` a key of BEFORE_RUN): the live widget, which
+    JupyterLab shows when the cell runs, plus the text and HTML that a notebook opened
+    without running it shows instead (saved outputs of widgets have no widget to show):
+    what the panel is and that running the cell opens it."""
+    name, what = BEFORE_RUN[kind]
+    bundle = dict(widget._repr_mimebundle_() or {})
+    plain = what.replace("<b>", "").replace("</b>", "")
+    bundle["text/plain"] = f"[{name.capitalize()}: run this cell to open it; then {plain}.]"
+    bundle["text/html"] = (
+        '<div style="border: 1px solid #bbb; border-radius: 4px; padding: 6px 10px">'
+        f"<b>{name.capitalize()}</b> opens here when this cell runs (Shift+Enter, or "
+        f"Run &rarr; Run All Cells): {what}.</div>")
+    return bundle

@@ -4,18 +4,22 @@ Owns: `TrainingSession` (a model, its Adam state and its history — steps, loss
 rates, validation points — trained in chunks that continue where the last one stopped, on
 the scalar engine or, with `engine="tensor"`, on the NumPy engine of chapter 08 with
 batches of names; safe to interrupt: the kernel's stop button ends a run between two whole
-steps, or abandons a validation between two names, and a second press interrupts at once)
-and `StepCost` (the time estimate shown before a run: real steps of the very settings,
-timed in this process). Bad settings (no documents, an unknown setting or engine, a
-negative validation size, a model too big for this process) are a `ValueError` saying what
-to change; a run that diverges raises `train.TrainingDiverged` and leaves the session
-unusable (its weights are NaN), as does an interrupt in the middle of a step. Needs no
-widgets and no browser; `widgets` puts buttons on it.
+steps, or abandons a validation between two names, and a second press interrupts at once),
+`StepCost` (the time estimate shown before a run: real steps of the very settings,
+timed in this process) and `check_settings`, the one "unknown setting" error of the session
+and the panel. Bad settings (no documents, an unknown setting or engine, a negative
+validation size, a model too big for this process) are a `ValueError` saying what to change.
+A run that diverges (the training loop's rule, `training.run_steps`) raises
+`training.TrainingDiverged` and leaves the session unusable, as does an interrupt in the
+middle of Adam's update; an interrupt before the update (in the forward or backward pass)
+drops that step's gradients, so the model and optimizer are as they were after the last
+whole step. Each step is the engine's own: `training.train_step` or
+`tensor.training.train_step_tensor`. Needs no widgets and no browser; `widgets` puts
+buttons on it.
 
 Imports: limits, model, optim, sample, tokenizer, training, validate, tensor.model,
 tensor.optim, tensor.sample, tensor.training, course.runtime.
 """
-import math
 import random
 import time
 
@@ -30,7 +34,14 @@ from .runtime import DeferredInterrupt, OneBlasThread
 
 NUM_EVALS = 4          # validation losses per `train` call (each costs a forward pass per name)
 ENGINES = ("scalar", "tensor")
-DIVERGED_FACTOR = 100   # a loss this many times log(vocab_size) means the run diverged
+
+
+def check_settings(given, allowed):
+    """ValueError naming the first of `given` (setting names) that is not in `allowed`."""
+    unknown = [name for name in given if name not in allowed]
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; the settings are "
+                         f"{', '.join(allowed)}")
 
 
 class StepCost:
@@ -90,6 +101,7 @@ class StepCost:
 
 
 def config_settings(config):
+    """The shape settings of `config`, as `TrainingSession` (and the panel's sliders) name them."""
     return dict(n_embd=config.n_embd, n_head=config.n_head, n_layer=config.n_layer,
                 block_size=config.block_size)
 
@@ -115,10 +127,7 @@ class TrainingSession:
     def __init__(self, train_docs, val_docs=None, tokenizer=None, *, n_embd=16, n_head=4,
                  n_layer=1, block_size=8, learning_rate=0.01, seed=42, val_size=100,
                  engine="scalar", batch_size=1, warmup_steps=0, **unknown):
-        if unknown:
-            name = next(iter(unknown))
-            raise ValueError(f"unknown setting {name!r}; the settings are "
-                             f"{', '.join(self.SETTINGS)}")
+        check_settings(unknown, self.SETTINGS)
         if train_docs is None or not any(train_docs):
             raise ValueError("a training session needs at least one training document (a "
                              "name); the list is empty")
@@ -138,15 +147,15 @@ class TrainingSession:
         self.val_docs = list(val_docs or [])[:val_size]
         self.engine, self.learning_rate = engine, learning_rate
         self.broken = None              # why this session cannot train any more, if it cannot
+        check_training(self.config, self.train_docs, engine, self.batch_size)   # sizes, memory
         if engine == "scalar":
-            check_training(self.config, self.train_docs)
             self.model = GPT(self.config, random.Random(seed))
-            self.optimizer = Adam(self.model.parameters(), lr=learning_rate)
+            self.optimizer = Adam(self.model.parameters(), learning_rate=learning_rate)
         else:
             from ..tensor.model import TensorGPT
             from ..tensor.optim import TensorAdam
             self.model = TensorGPT(self.config, random.Random(seed))
-            self.optimizer = TensorAdam(self.model.parameters(), lr=learning_rate)
+            self.optimizer = TensorAdam(self.model.parameters(), learning_rate=learning_rate)
         self.steps, self.losses, self.lrs = [], [], []      # per step: number, loss, lr
         self.val = []                                       # (step, validation loss)
         self.interrupted = False
@@ -170,27 +179,17 @@ class TrainingSession:
         return loss
 
     def _step_function(self):
-        """step(batch, lr) -> loss for run_steps; a loss far above knowing nothing (log of
-        the vocabulary size), which float64 arrays can reach without overflowing, diverged."""
-        limit = DIVERGED_FACTOR * math.log(self.config.vocab_size)
+        """step(batch, lr) -> loss for run_steps: the engine's own training step."""
+        if self.engine == "scalar":
+            return lambda batch, lr: train_step(self.model, self.optimizer, batch[0], lr)
+        from ..tensor.training import train_step_tensor
+        return lambda batch, lr: train_step_tensor(self.model, self.optimizer, batch, lr)
 
-        def step(batch, lr):
-            if self.engine == "scalar":
-                loss = train_step(self.model, self.optimizer, batch[0], lr)
-            else:
-                import numpy as np
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    out = self.model.loss(batch)
-                    out.backward()
-                    self.optimizer.step(lr)
-                loss = float(out.data)
-            if loss > limit:
-                raise TrainingDiverged(
-                    f"training diverged at step {self.optimizer.t}: the loss reached {loss:.3g}, "
-                    f"{loss / limit * DIVERGED_FACTOR:.0f} times that of a model that knows "
-                    f"nothing; lower the learning rate (it was {self.learning_rate:g})")
-            return loss
-        return step
+    def _drop_gradients(self):
+        """Reset the gradients a step left behind when it was interrupted before its update."""
+        empty = 0.0 if self.engine == "scalar" else None
+        for p in self.model.parameters():
+            p.grad = empty
 
     def train(self, num_steps, *, val_every=None, callback=None):
         """Up to `num_steps` more steps; returns how many ran. callback(step, num_steps, loss).
@@ -222,13 +221,15 @@ class TrainingSession:
                                    callback=record, should_stop=lambda: stop.requested)
                 self.interrupted = stop.requested
         except TrainingDiverged as e:
-            self.broken = f"{e}. This model's weights are no longer numbers: start a new one"
+            self.broken = f"{e}. This model's weights are unusable: start a new one"
             raise
         except BaseException:
             self.interrupted = True
             if len(self.losses) != self.optimizer.t:     # stopped inside a step's update
                 self.broken = ("training was interrupted in the middle of a step, so the "
                                "model is half updated: start a new one")
+            else:               # stopped before the update began: only gradients to drop
+                self._drop_gradients()
             raise
         assert len(self.losses) == len(self.steps) == len(self.lrs) == self.optimizer.t
         return len(losses)

@@ -7,12 +7,15 @@ samples); `SamplingPanel` / `sampling_panel` live in `panel_sampling`, re-export
 The training is a `session.TrainingSession`; `panel.train_button.click()` presses Train.
 Whatever goes wrong in a run (an impossible or unknown setting, a model too big, training
 that diverges) ends as a message in the panel, never a traceback; bad arguments to the
-panels themselves (no documents, a negative validation size) are a `ValueError`.
+panels themselves (no documents, one string instead of a list of names, a negative
+validation size) are a `ValueError`. Every text that comes from the data or from a learner
+(names, messages that quote a setting) is HTML-escaped before it goes into a widget.
 
 Imports: data, limits, model, tokenizer, training, validate, course.panel_plot,
 course.panel_sampling, course.panel_text, course.session; ipywidgets and IPython are imported
 inside the panels' functions.
 """
+import html
 import random
 import time
 
@@ -24,8 +27,15 @@ from ..training import TrainingDiverged
 from ..validate import whole_number
 from .panel_plot import LossPlot
 from .panel_sampling import SamplingPanel, sampling_panel  # noqa: F401  (re-exported)
-from .panel_text import ENGINE_NAMES, baseline_text, estimate_text, running_text, summary_text
-from .session import NUM_EVALS, StepCost, TrainingSession
+from .panel_text import (
+    ENGINE_NAMES,
+    baseline_text,
+    estimate_text,
+    panel_bundle,
+    running_text,
+    summary_text,
+)
+from .session import NUM_EVALS, StepCost, TrainingSession, check_settings, config_settings
 
 PANEL_MAX_PARAMS = 500_000      # the sliders reach 26k; more would take hours on scalars
 NUM_DRAWS = 20                  # plot redraws per run, plus one at the end
@@ -50,17 +60,20 @@ class TrainingPanel:
     ends in a few minutes and stays far below 1 GB; settings given in code
     (`panel.train(n_embd=...)`) are refused above `PANEL_MAX_PARAMS` parameters or this
     process's memory. The kernel's stop button ends a run after the current step.
-    `baseline` is not used: the panel computes the baseline for its block size.
     """
 
     N_EMBD = (8, 16, 24, 32)
     BATCH = (1, 2, 4, 8, 16, 32, 64)
 
-    def __init__(self, train_docs=None, val_docs=None, *, baseline=None, seed=42,
-                 val_size=50, num_samples=8, clock=time.perf_counter):
+    def __init__(self, train_docs=None, val_docs=None, *, seed=42, val_size=50, num_samples=8,
+                 clock=time.perf_counter):
         import ipywidgets as W
         if train_docs is None:
             train_docs, val_docs = split_names(load_names(), random.Random(seed))
+        for what, docs in (("train_docs", train_docs), ("val_docs", val_docs)):
+            if isinstance(docs, str):
+                raise ValueError(f"{what} must be a list of names, e.g. ['emma', 'olivia'], "
+                                 f"not one string ({docs[:20]!r})")
         if not any(train_docs):
             raise ValueError("the training panel needs at least one training document (a "
                              "name); the list is empty")
@@ -119,7 +132,7 @@ class TrainingPanel:
 
     def _ipython_display_(self):
         from IPython.display import display
-        display(self.widget)
+        display(panel_bundle(self.widget, "training"), raw=True)   # the widget, and what it is
 
     def _n_embd_changed(self, change):
         options = _head_options(change["new"])
@@ -146,18 +159,15 @@ class TrainingPanel:
 
     def _config(self, s):
         """The GPTConfig of settings `s`, or ValueError saying what to change."""
-        unknown = sorted(set(s) - set(self.settings()))
-        if unknown:
-            raise ValueError(f"unknown setting {unknown[0]!r}; the settings are "
-                             f"{', '.join(self.settings())}")
+        check_settings(sorted(s), tuple(self.settings()))
         cfg = GPTConfig(vocab_size=self.tokenizer.vocab_size, n_embd=s["n_embd"],
                         n_head=s["n_head"], n_layer=s["n_layer"], block_size=s["block_size"])
         if count_params(cfg) > PANEL_MAX_PARAMS:
             raise ValueError(f"this model has {count_params(cfg):,} parameters; the training "
                              f"panel trains at most {PANEL_MAX_PARAMS:,} (a step would take "
                              "minutes): make n_embd, n_layer or block_size smaller")
-        if s["engine"] == "scalar":
-            check_training(cfg, self.train_docs)
+        batch_size = whole_number("batch_size", s["batch_size"])
+        check_training(cfg, self.train_docs, s["engine"], batch_size)      # sizes, memory
         return cfg
 
     def baseline(self, block_size=None):
@@ -194,7 +204,7 @@ class TrainingPanel:
         try:
             seconds = self.estimate(s, self.num_steps.value)
         except ValueError as e:
-            self.info.value = f"<b>Cannot build this model:</b> {e}"
+            self.info.value = f"<b>Cannot build this model:</b> {html.escape(str(e))}"
             return None
         cfg = self._config(s)
         self.info.value = estimate_text(s["engine"], count_params(cfg), self.num_steps.value,
@@ -209,28 +219,28 @@ class TrainingPanel:
             estimate = self.estimate(s if fresh or self.session is None else
                                      {**s, **self._session_settings()}, self.num_steps.value)
         except ValueError as e:
-            self.info.value = f"<b>Cannot build this model:</b> {e}"
+            self.info.value = f"<b>Cannot build this model:</b> {html.escape(str(e))}"
             return
         if fresh:
             try:
                 self.session = TrainingSession(self.train_docs, self.val_docs, self.tokenizer,
                                                seed=self.seed, val_size=self.val_size, **s)
             except ValueError as e:
-                self.info.value = f"<b>Cannot build this model:</b> {e}"
+                self.info.value = f"<b>Cannot build this model:</b> {html.escape(str(e))}"
                 return
         elif self.session is None:
             self.info.value = "Press <b>Train</b> first: there is no model to train more yet."
             return
         elif self.session.broken:
-            self.info.value = f"<b>Cannot train this model more:</b> {self.session.broken}."
+            self.info.value = (f"<b>Cannot train this model more:</b> "
+                               f"{html.escape(self.session.broken)}.")
             return
         self.last_estimate = estimate
         self._run(self.num_steps.value)
 
     def _session_settings(self):
-        c, s = self.session.config, self.session
-        return dict(n_embd=c.n_embd, n_head=c.n_head, n_layer=c.n_layer,
-                    block_size=c.block_size, engine=s.engine, batch_size=s.batch_size)
+        s = self.session
+        return dict(config_settings(s.config), engine=s.engine, batch_size=s.batch_size)
 
     def _run(self, num_steps):
         s, start = self.session, self.clock()
@@ -254,10 +264,10 @@ class TrainingPanel:
             done = s.train(num_steps, callback=on_step)
             self._draw()
             self.samples = s.samples(self.num_samples, seed=self.seed)
-            self.samples_html.value = "<b>samples:</b> " + ", ".join(self.samples)
+            self.samples_html.value = "<b>samples:</b> " + html.escape(", ".join(self.samples))
         except TrainingDiverged as e:
-            self.info.value = (f"<b>Training stopped:</b> {e}. Press <b>Train</b> to start "
-                               "again with a smaller learning rate.")
+            self.info.value = (f"<b>Training stopped:</b> {html.escape(str(e))}. Press "
+                               "<b>Train</b> to start again with a smaller learning rate.")
             return
         finally:
             self.train_button.disabled = False
@@ -281,14 +291,6 @@ class TrainingPanel:
         self.plot.value = self.loss_plot.draw(s.losses, s.lrs, s.val,
                                               self.baseline(s.config.block_size))
         self.plot.layout.display = None                 # hidden until there is a picture
-
-    @property
-    def plot_updates(self):
-        return self.loss_plot.updates
-
-    @property
-    def figure(self):
-        return self.loss_plot.figure
 
 
 def training_panel(train_docs=None, val_docs=None, **kwargs):

@@ -232,6 +232,3 @@ class Tensor:
         for node in reversed(self.topo_order()):
             if node.grad is not None:
                 node._backward(node.grad)
-
-    def zero_grad(self):
-        self.grad = None

@@ -1,11 +1,12 @@
 """The same GPT on tensors: whole sequences and batches of documents in a few array ops.
 
 Owns: `TensorGPT` (the parameters of `model.GPT` — same names, shapes, initialisation
-and architecture — as `Tensor`s, and a forward pass over a batch of padded sequences),
+and architecture — as `Tensor`s in its `state_dict`, and a forward pass over a batch of
+padded sequences),
 `make_batch` (padding and loss weights) and `rmsnorm` on arrays (eps: `nn.RMSNORM_EPS`).
 Built the way `GPT` is: `TensorGPT(config, rng)` draws fresh weights with
-`model.init_weights` (the very numbers `GPT(config, rng)` draws), `from_weights` takes
-{name: rows} as `GPT.from_weights` does, and `from_gpt` copies a scalar model.
+`model.new_weights` (the very numbers `GPT(config, rng)` draws, and the same checks),
+`from_weights` takes {name: rows} as `GPT.from_weights` does, and `from_gpt` copies a scalar model.
 
 The loss of a batch is the mean over its documents of each document's mean loss over
 positions, so a batch of one document equals `GPT.loss(tokens)` of the scalar engine.
@@ -18,7 +19,7 @@ Imports: tensor.engine, model, nn.
 """
 import numpy as np
 
-from ..model import GPTConfig, init_weights, param_shapes
+from ..model import new_weights, param_shapes
 from ..nn import RMSNORM_EPS
 from .engine import Tensor
 
@@ -67,21 +68,15 @@ class TensorGPT:
     """
 
     def __init__(self, config, rng=None, weights=None, dtype=np.float64):
-        if not isinstance(config, GPTConfig):
-            raise ValueError("TensorGPT needs a GPTConfig, e.g. GPTConfig(vocab_size=28)")
-        if (rng is None) == (weights is None):
-            raise ValueError("give TensorGPT exactly one of rng (fresh weights) or weights, "
-                             "e.g. TensorGPT(config, random.Random(42))")
-        if weights is None:
-            weights = init_weights(config, rng)
+        weights = new_weights(config, rng, weights)        # checked as GPT checks them
         self.config, self.dtype = config, np.dtype(dtype)
-        self.params = {}
+        self.state_dict = {}
         for name, rows, cols, _ in param_shapes(config):
             data = np.asarray(weights[name], dtype=self.dtype)
             if data.shape != (rows, cols):
                 raise ValueError(f"weights for {name!r} must have shape {(rows, cols)}, "
                                  f"got {data.shape}")
-            self.params[name] = Tensor(data)
+            self.state_dict[name] = Tensor(data)
 
     @classmethod
     def from_weights(cls, config, weights, dtype=np.float64):
@@ -95,14 +90,19 @@ class TensorGPT:
 
     def weights(self):
         """{name: rows of Python floats}, the format of `GPT.weights()`/`GPT.from_weights`."""
-        return {n: p.data.astype(np.float64).tolist() for n, p in self.params.items()}
+        return {n: p.data.astype(np.float64).tolist() for n, p in self.state_dict.items()}
+
+    @property
+    def params(self):
+        """The old name of `state_dict` (chapter 08 reads it), kept read-only."""
+        return self.state_dict
 
     def parameters(self):
-        return list(self.params.values())
+        return list(self.state_dict.values())
 
     @property
     def num_params(self):
-        return sum(p.data.size for p in self.params.values())
+        return sum(p.data.size for p in self.state_dict.values())
 
     def check_tokens(self, ids):
         """ValueError, as the scalar GPT says it, unless `ids` are ints in the vocabulary."""
@@ -115,9 +115,14 @@ class TensorGPT:
                              f"(0..{self.config.vocab_size - 1})")
         return ids
 
+    def attention_mask(self, T):
+        """(T, T) booleans, True where query t may look at key s: the causal s <= t.
+        A subclass may narrow it (chapter 06 keeps only the last few keys)."""
+        return np.tri(T, dtype=bool)
+
     def forward(self, inputs):
         """Logits (B, T, vocab_size) for token ids `inputs` (B, T), every position at once."""
-        cfg, p = self.config, self.params
+        cfg, p = self.config, self.state_dict
         inputs = self.check_tokens(inputs)
         if inputs.ndim != 2:
             raise ValueError(f"inputs must be token ids of shape (B, T), got shape "
@@ -126,7 +131,7 @@ class TensorGPT:
         C, H, D = cfg.n_embd, cfg.n_head, cfg.head_dim
         if T > cfg.block_size:
             raise ValueError(f"{T} positions exceed block_size {cfg.block_size}")
-        causal = np.tri(T, dtype=bool)                     # (T, T): query t sees keys <= t
+        causal = self.attention_mask(T)                    # (T, T): query t sees keys <= t
         x = p["wte"][inputs] + p["wpe"][:T]                 # (B, T, C)
         for li in range(cfg.n_layer):
             w = {k: p[f"layer{li}.{k}"] for k in ("attn_wq", "attn_wk", "attn_wv", "attn_wo",

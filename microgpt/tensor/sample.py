@@ -2,30 +2,31 @@
 
 Owns: `generate_tensor` (one name per call: the whole prefix through `forward` each step,
 the next token by `rng.choices` over the softmax, as the scalar sampler draws it). A
-temperature so small that logits / temperature would overflow (1e-310) is its limit, greedy,
-as in `sample.next_token_probs`.
+temperature so small that logits / temperature would overflow (1e-310) is its limit, greedy:
+`sample.low_temperature_limit` decides it for both engines.
 
-Imports: validate.
+Imports: sample.
 """
 import numpy as np
 
-from ..validate import positive_number
+from ..sample import check_rng, check_temperature, low_temperature_limit
 
 
 def generate_tensor(model, tokenizer, rng, temperature=1.0):
     """One sample, drawn as `sample.generate` draws it (rng.choices over the softmax)."""
-    temperature = positive_number("temperature", temperature)
+    check_rng(rng)
+    temperature = check_temperature(temperature)
     tokens = [tokenizer.bos]
     vocab = range(model.config.vocab_size)
     for _ in range(model.config.block_size):
         logits = model.forward(np.array([tokens])).data[0, -1].astype(np.float64)
-        if temperature < 1.0 and (temperature < 1e-300 or np.abs(logits).max()
-                                  >= temperature * (np.finfo(np.float64).max / 4)):
-            probs = (logits == logits.max()).astype(np.float64)    # greedy: the T → 0 limit
-        else:
+        probs = (low_temperature_limit(logits.tolist(), temperature)
+                 if temperature < 1.0 else None)
+        if probs is None:
             logits = logits / temperature
             probs = np.exp(logits - logits.max())
-        token = rng.choices(vocab, weights=(probs / probs.sum()).tolist())[0]
+            probs = (probs / probs.sum()).tolist()
+        token = rng.choices(vocab, weights=probs)[0]
         if token == tokenizer.eos:
             break
         tokens.append(token)

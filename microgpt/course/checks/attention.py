@@ -1,325 +1,308 @@
 """The exercise checkers of the attention chapter (04).
 
-Owns, in notebook order: `check_softmax` (04.1, find the bug: a softmax that overflows on
-logits like [1000, 1001]), `check_attention_head` (04.2, one head on plain numbers, against
-`nn.attention_head`, with the notebook's `head_dim`), `check_no_scale` (04.3, ablate the
-1/√d scale: what happens at d = 64), `check_causal_softmax` (04.4, find the bug: a mask
-that lets a position see the future) and `check_attention_params` (04.5, predict the
-parameters of one attention layer, then see them counted).
+Owns, in notebook order: `check_tiny_weight` (04.1, predict a head's weight on a hand-made
+query and keys), `check_window_mask` (04.2, write a sliding-window mask: what a position may
+see), `check_scale_by_d` (04.3, divide the scores by d instead of sqrt(d): what happens),
+`check_causal_softmax` (04.4, find the bug: a masked softmax whose rows do not add up to 1)
+and `check_attend_all` (04.5, find the bug: a transposed weight matrix that only shows in
+the numbers).
 
-Every checker accepts any correct answer (floats or `Value`s, lists or NumPy arrays, a
-boolean, float or additive mask, a head that uses the notebook's global `head_dim`) and
-names the mistake of the typical wrong ones. NumPy is imported inside `check_causal_softmax`
-only, so importing this module stays light.
+Every checker accepts any correct answer (lists or NumPy arrays, booleans or 0/1, a mask
+made with loops or with `np.tril`/`np.triu`) and names the symptom of a typical wrong one
+first, the fix as a hint from the second wrong try on. NumPy is imported inside the checkers
+that need it, so importing this module stays light.
 
-Imports: engine, model, nn, course.checks.common.
+Imports: course.checks.common.
 """
 import math
-import random
 
-from ...engine import Value
-from ...model import GPTConfig, param_shapes
-from ...nn import attention_head
 from .common import (
-    as_floats,
     check_choice,
     exercise,
     is_number,
     not_answered,
-    rounded,
     run_answer,
-    same_floats,
-    softmax_floats,
+    short,
     verdict,
 )
 
-# ------------------------------------------------------------------ 04.1 softmax, find the bug
+# ------------------------------------------------------------------ 04.1 predict a weight
 
-SOFTMAX_CASES = ([1.0, 2.0, 3.0], [1000.0, 1001.0], [-1000.0, -1001.0], [0.0],
-                 [5.0, 5.0, 5.0], [-800.0, 0.0, 800.0])
+TINY_Q = [1.0, 2.0, 0.0, 1.0]                     # the query of position 1
+TINY_KEYS = [[1.0, 1.0, 0.0, 0.0],                # position 0: q.k = 3
+             [0.0, 0.0, 1.0, 0.0],                # position 1: q.k = 0
+             [2.0, 2.0, 0.0, 2.0]]                # position 2, the future: q.k = 8
 
 
-@exercise("04.1", "softmax that survives big logits", "find-the-bug")
-def check_softmax(fn):
-    """fn(list of floats) -> probabilities, also for logits like [1000, 1001] or [-1000, -1001]."""
-    if not_answered(fn, "Fix safe_softmax (do not replace it with None)."):
+def _weight_on_0(seen, scale):
+    scores = [sum(a * b for a, b in zip(TINY_Q, k)) / scale for k in TINY_KEYS[:seen]]
+    exps = [math.exp(s - max(scores)) for s in scores]
+    return exps[0] / sum(exps)
+
+
+TINY_WANT = _weight_on_0(2, 2.0)                  # sigmoid(1.5) = 0.8176
+TINY_WRONG = [
+    (_weight_on_0(3, 2.0), "position 1 gave weight to position 2, which comes after it.",
+     "position 1 may look at positions 0 and 1 only: leave out the key of position 2."),
+    (_weight_on_0(2, 1.0), "that weight is too sure of position 0: the scores were not "
+                           "divided by anything.",
+     "divide every q . k by sqrt(head_dim) = sqrt(4) = 2 before the softmax."),
+    (_weight_on_0(2, 4.0), "that weight is too even: the scores were divided by too much.",
+     "divide by sqrt(head_dim) = 2, not by head_dim = 4."),
+    (1 - TINY_WANT, "that is the weight position 1 gives to itself.",
+     "the question asks for the weight on position 0."),
+    (0.5, "equal weights would need equal scores; q . k differs for the two keys.",
+     "compute q . k for keys 0 and 1, divide by 2, then softmax."),
+    (_weight_on_0(3, 1.0), "position 1 saw the future, and the scores were not scaled.",
+     "position 1 may look at positions 0 and 1 only; divide the scores by sqrt(4) = 2."),
+    (1.5, "1.5 is the score of position 0, not its weight.",
+     "turn the two scores into weights with softmax."),
+]
+
+
+@exercise("04.1", "predict a weight by hand", "predict")
+def check_tiny_weight(answer):
+    """The weight position 1 gives to position 0 in the chapter's hand-made case."""
+    if not_answered(answer, "Write your prediction as a number between 0 and 1."):
         return False
-    for logits in SOFTMAX_CASES:
-        want = softmax_floats(logits)
-        got, err = run_answer(fn, list(logits))
-        if err:
-            big = max(abs(x) for x in logits) >= 700        # exp overflows above 709.8
-            if big and ("overflow" in err.lower() or "range" in err.lower()):
-                if logits == SOFTMAX_CASES[-1]:
-                    return verdict(False, "", f"on {logits} {err}. Your shift saves [1000.0, "
-                                   "1001.0] but not logits this far apart: shift by the "
-                                   "largest logit (not the smallest, nor a fixed number), so "
-                                   "every exponent is at most 0.")
-                return verdict(False, "", f"not fixed yet: on {logits} {err}. exp(x) overflows "
-                               "above x = 709.8; subtract the largest logit from every logit "
-                               "first, so every exponent is at most 0.")
-            if "ZeroDivisionError" in err:
-                return verdict(False, "", f"on {logits} {err}: the sum of the exps was 0, "
-                               "every exp underflowed (exp(x) is 0.0 below x = -745). "
-                               "Subtracting the largest logit makes its exp exactly 1, so "
-                               "the sum is at least 1.")
-            return verdict(False, "", f"on {logits}: {err}")
-        raw, got = got, as_floats(got)
-        if got is None or len(got) != len(want):
-            return verdict(False, "", f"softmax({logits}) should return a list of "
-                           f"{len(want)} probabilities, got {raw!r}.")
-        if not all(math.isfinite(g) for g in got):
-            return verdict(False, "", f"on {logits} you got {got}: an exp overflowed to inf "
-                           "(or 0/0 gave nan). Subtract the largest logit before exp.")
-        if not same_floats(got, want):
-            if abs(sum(got) - 1) > 1e-6:
-                hint = "they should add up to 1: divide each exp by the sum of all of them."
-            elif max(abs(x) for x in logits) >= 1000:      # the small cases passed
-                hint = ("right for small logits, wrong for big ones: subtracting the same "
-                        "number from every logit leaves softmax unchanged, but clipping or "
-                        "rescaling the logits changes the answer. Subtract max(logits).")
-            else:
-                hint = "compare with exp(x - max) / sum of exp(x - max)."
-            return verdict(False, "", f"softmax({logits}) should be {rounded(want)}, you got "
-                           f"{rounded(got)}: {hint}")
-    return verdict(True, "Fixed: after subtracting the largest logit every exponent is at most "
-                   "0, so nothing overflows, and the largest exp is 1, so the sum is never 0. "
-                   "The probabilities do not change.", "")
+    if not is_number(answer):
+        return verdict(False, "", f"the answer should be a number, got {short(answer)}.")
+    if abs(answer - TINY_WANT) < 2e-3:
+        return verdict(True, f"{TINY_WANT:.4f}: scores 3/2 = 1.5 and 0/2 = 0 (position 2 is in "
+                       "the future and not seen), softmax gives e^1.5 / (e^1.5 + 1).", "")
+    for value, symptom, hint in TINY_WRONG:
+        if abs(answer - value) < 2e-3:
+            return verdict(False, "", f"{answer:.4f}: {symptom}", hint)
+    side = "too high" if answer > TINY_WANT else "too low"
+    return verdict(False, "", f"{answer:.4f} is {side}.", "which keys may position 1 see? "
+                   "Score each with q . k / sqrt(4), then softmax over those scores.")
 
 
-# ------------------------------------------------------------------ 04.2 one head, implement
+# ------------------------------------------------------------------ 04.2 a sliding window
 
-def _head_data(rng, d, t):
-    def vec():
-        return [rng.uniform(-2.0, 2.0) for _ in range(d)]
-    return vec(), [vec() for _ in range(t)], [vec() for _ in range(t)]
-
-
-def _head(q, ks, vs, scale, normalise=True, mix="values"):
-    """One head on floats with a given divisor; the variants name typical mistakes."""
-    scores = [sum(a * b for a, b in zip(q, k)) / scale for k in ks]
-    w = softmax_floats(scores) if normalise else scores
-    rows = vs if mix == "values" else ks
-    return [sum(wi * r[j] for wi, r in zip(w, rows)) for j in range(len(q))]
-
-
-def _package_head(q, ks, vs):
-    out, _ = attention_head([Value(x) for x in q], [[Value(x) for x in k] for k in ks],
-                            [[Value(x) for x in v] for v in vs])
-    return [o.data for o in out]
+def _bool_table(got, T):
+    """A (T, T) list of lists of bools from the learner's mask, or (None, what is wrong)."""
+    import numpy as np
+    try:
+        arr = np.asarray(got)
+    except Exception:                               # a ragged list, an odd object
+        return None, f"return a (T, T) table of True/False, got {short(got)}."
+    if arr.shape != (T, T):
+        return None, f"for T = {T} the mask should have shape {(T, T)}, got " \
+                     f"{arr.shape if arr.ndim else short(got)}."
+    if arr.dtype == bool:
+        return arr, None
+    if arr.dtype.kind in "iuf" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool), None
+    return None, "the mask should hold True/False (or 1/0): True where query t may look at key s."
 
 
-def _head_output(got, d):
-    """The output list of a head that returns `out` or `(out, weights)` like the chapter's."""
-    if isinstance(got, tuple) and len(got) == 2 and as_floats(got[0]) is not None \
-            and len(as_floats(got[0])) == d:
-        got = got[0]
-    return as_floats(got)
+def window_mask_reference(T, window):
+    """True where query t may look at key s: s <= t and t - s < window."""
+    return [[0 <= t - s < window for s in range(T)] for t in range(T)]
 
 
-def _head_mistake(got, q, ks, vs, head_dim):
-    d = len(q)
-    variants = [
-        (_head(q, ks, vs, 1.0), "the scores were not divided by sqrt(head_dim): divide q.k by "
-                                f"sqrt({d}) before the softmax."),
-        (_head(q, ks, vs, float(d)), f"the scores were divided by head_dim = {d}"
-         + (f" (= sqrt(n_embd), the scale of section 4's single head of {d * d} numbers)"
-            if d * d == 4 * head_dim else "")
-         + f", not by sqrt(head_dim) = sqrt({d}) = {d ** 0.5:g}."),
-        (_head(q, ks, vs, 1 / d ** 0.5),
-         f"the scores were multiplied by sqrt({d}): divide by it."),
-        (_head(q, ks, vs, d ** 0.5, normalise=False),
-         "the weights are the raw scores: turn them into probabilities with softmax first."),
-        (_head(q, ks, vs, d ** 0.5, mix="keys"),
-         "you mixed the keys: the output is the weighted sum of the values."),
-    ]
-    if 4 * head_dim != d:                           # sqrt(n_embd), n_embd = 4 * head_dim
-        variants.append((_head(q, ks, vs, (4 * head_dim) ** 0.5),
-                         f"the scores were divided by sqrt(n_embd) = sqrt({4 * head_dim}): "
-                         f"a head's q has head_dim = {d} numbers, so divide by sqrt({d})."))
-    for want, hint in variants:
-        if same_floats(got, want):
-            return hint
-    for n in range(1, 257):                         # a fixed scale, e.g. another head's size
-        if same_floats(got, _head(q, ks, vs, n ** 0.5)):
-            return (f"the scores were divided by sqrt({n}), but this q has {d} numbers: divide by "
-                    f"sqrt({d}) (len(q) ** 0.5).")
-    return None
+def _seen(mask, t):
+    return [s for s in range(len(mask)) if mask[t][s]]
 
 
-@exercise("04.2", "one head on plain numbers", "implement")
-def check_attention_head(fn, head_dim=4):
-    """fn(q, keys, values) on floats, q of `head_dim` numbers: nn.attention_head's output."""
-    if not_answered(fn, "Scores q.k / sqrt(head_dim), then softmax, then the weighted sum "
-                        "of the values."):
+WINDOW_CASES = ((6, 3), (5, 1), (4, 4), (3, 10), (8, 2))
+
+
+@exercise("04.2", "a sliding-window mask", "implement")
+def check_window_mask(fn):
+    """fn(T, window) -> (T, T) mask: query t sees keys t - window + 1 ... t (never before 0)."""
+    if not_answered(fn, "Write window_mask(T, window)."):
         return False
-    rng = random.Random(4)
-    for t in (1, 3, 5):
-        q, ks, vs = _head_data(rng, head_dim, t)
-        want = _package_head(q, ks, vs)
-        got, err = run_answer(fn, q, [k[:] for k in ks], [v[:] for v in vs])
+    for T, window in WINDOW_CASES:
+        got, err = run_answer(fn, T, window)
         if err:
-            return verdict(False, "", f"with q of {head_dim} numbers and {t} position(s): {err}")
-        raw, got = got, _head_output(got, head_dim)
-        if got is None or len(got) != head_dim:
-            return verdict(False, "", f"return the output: a list of head_dim = {head_dim} "
-                           f"numbers (one per number of a value), got {raw!r}.")
-        if not same_floats(got, want):
-            hint = _head_mistake(got, q, ks, vs, head_dim)
-            return verdict(False, "", f"with {t} position(s) expected {rounded(want)}, got "
-                           f"{rounded(got)}: " + (hint or "compare each step with the "
-                                                  "attention_head of section 4."))
-    # the notebook's head_dim passed; a head of another size tells whether fn reads len(q)
-    other = 2 if head_dim != 2 else 3
-    q, ks, vs = _head_data(rng, other, 3)
-    got, err = run_answer(fn, q, ks, vs)
-    got = None if err else _head_output(got, other)
-    good = "Your head matches microgpt.nn.attention_head"
-    if same_floats(got, _package_head(q, ks, vs)):
-        return verdict(True, f"{good}, and it works for any head size.", "")
-    if same_floats(got, _head(q, ks, vs, head_dim ** 0.5)):
-        note = (f"it divides by sqrt({head_dim}) whatever the size of q (the notebook's head_dim); "
-                "len(q) ** 0.5 would make it work for any head size.")
-    elif err:
-        note = f"it assumes q has {head_dim} numbers (for a head of {other} {err})."
-    else:
-        note = f"it assumes q has {head_dim} numbers (a head of {other} gives other numbers)."
-    return verdict(True, f"{good} for head_dim = {head_dim}. Note: {note}", "")
+            return verdict(False, "", f"window_mask({T}, {window}): {err}")
+        table, problem = _bool_table(got, T)
+        if problem:
+            return verdict(False, "", f"window_mask({T}, {window}): {problem}")
+        want = window_mask_reference(T, window)
+        bad = [t for t in range(T) if [bool(x) for x in table[t]] != want[t]]
+        if not bad:
+            continue
+        t = bad[0]
+        seen, should = _seen(table, t), _seen(want, t)
+        future = [s for s in seen if s > t]
+        if future:
+            symptom = f"with window {window}, query {t} sees key {future[0]}, which comes after it."
+            hint = "a window is the causal mask with the older keys removed: s <= t as well."
+        elif t not in seen:
+            symptom = f"with window {window}, query {t} does not see itself."
+            hint = "the window ends at the query's own position: key t is always allowed."
+        elif len(seen) > len(should):
+            symptom = (f"with window {window}, query {t} sees {len(seen)} keys {seen}; a window "
+                       f"of {window} holds at most {window}.")
+            hint = "count the keys t - window + 1 ... t: that is window keys, not window + 1."
+        elif len(seen) < len(should):
+            symptom = (f"with window {window}, query {t} sees only {seen}; it should see "
+                       f"{len(should)} keys.")
+            hint = ("the window holds the query itself and the window - 1 keys before it "
+                    "(fewer near the start, never below 0).")
+        else:
+            symptom = f"with window {window}, query {t} sees {seen}."
+            hint = "query t may see keys s with s <= t and t - s < window."
+        return verdict(False, "", f"window_mask({T}, {window}): {symptom}", hint)
+    return verdict(True, "With window 3, query 5 sees keys 3, 4, 5 and never <BOS>; window 1 is "
+                   "no attention at all (each position sees only itself); a window as long as "
+                   "the name is the causal mask.", "")
 
 
-# ------------------------------------------------------------------ 04.3 ablate the scale
+# ------------------------------------------------------------------ 04.3 divide by d
 
-NO_SCALE_WRONG = {
-    "a": "softmax does not depend on the order of the scores only, but on their differences: "
-         "without the scale every difference is sqrt(64) = 8 times larger. Only the argmax would "
-         "stay the same.",
-    "b": "bigger scores do not mean bigger gradients here: the slope of a weight on its own "
-         "score is p(1 - p), largest (0.25) at p = 0.5 and near 0 when p is near 1. Look at "
-         "the printed slopes.",
-    "d": "uniform weights come from scores that are close together, as when they are divided "
-         "by a larger number (or at a fresh GPT's tiny weights). Removing the scale spreads "
-         "the scores 8 times wider.",
+SCALE_BY_D_WRONG = {
+    "a": "the scores are divided by 64 instead of 8, so every difference between them is 8 "
+         "times smaller, and softmax depends on those differences, not only on their order.",
+    "b": "near one-hot weights come from scores far apart; dividing by 64 brings them closer "
+         "together than dividing by 8 does.",
+    "d": "with weights near uniform the slope of softmax is fine, but each score now moves "
+         "only 1/64 of q . k: look at how much reaches q.",
 }
 
 
-@exercise("04.3", "ablate the 1/sqrt(d) scale", "ablate")
-def check_no_scale(answer):
-    """Multiple choice: what removing 1/sqrt(d) does to a d = 64 head (the answer is c)."""
-    return check_choice(answer, "c", "Without the scale the scores spread like sqrt(64) = 8 "
-                        "(not 1): softmax saturates, the largest weight goes towards 1 and its "
-                        "slope p(1 - p) towards 0, so the gradient that should train the "
-                        "queries and keys nearly vanishes.", NO_SCALE_WRONG)
+@exercise("04.3", "divide the scores by d", "ablate")
+def check_scale_by_d(answer):
+    """Multiple choice: what 1/d instead of 1/sqrt(d) does to a d = 64 head (the answer is c)."""
+    return check_choice(answer, "c", "Divided by d the scores spread like 1/sqrt(d) (1/8 at "
+                        "d = 64): the weights start near uniform, and a score moves only 1/d "
+                        "of q . k, so little gradient reaches q, less for every larger head.",
+                        SCALE_BY_D_WRONG)
 
 
-# ------------------------------------------------------------------ 04.4 the mask, find the bug
+# ------------------------------------------------------------------ 04.4 the masked softmax
 
-@exercise("04.4", "the mask that sees the future", "find-the-bug")
+def _reference_causal(scores):
+    import numpy as np
+    T = scores.shape[0]
+    masked = np.where(np.tri(T, dtype=bool), scores, -np.inf)
+    w = np.exp(masked - masked.max(axis=1, keepdims=True))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+@exercise("04.4", "a masked softmax that leaks", "find-the-bug")
 def check_causal_softmax(fn):
     """fn(scores (T, T) array) -> (T, T) weights: row t a softmax over columns 0 ... t only."""
     if not_answered(fn, "Fix causal_softmax (do not replace it with None)."):
         return False
-    # only this checker needs NumPy
     import numpy as np
 
     rng = np.random.default_rng(4)
     for T in (5, 1, 8):
         scores = rng.normal(0.0, 2.0, size=(T, T))
-        mask = np.tri(T, dtype=bool)
-        masked = np.where(mask, scores, -np.inf)
-        want = np.exp(masked - masked.max(axis=1, keepdims=True))
-        want /= want.sum(axis=1, keepdims=True)
+        want = _reference_causal(scores)
         got, err = run_answer(fn, scores.copy())
         if err:
             return verdict(False, "", f"with T = {T}: {err}")
-        try:
-            got = np.array(got, dtype=float)
-        except (TypeError, ValueError):
-            return verdict(False, "", "return a (T, T) table of weights, got "
-                           f"{type(got).__name__}.")
-        if got.shape != (T, T):
-            return verdict(False, "", f"for {T} positions the weights should have shape "
-                           f"{(T, T)}, got {got.shape}.")
+        got, problem = _as_table_shape(got, (T, T))
+        if problem:
+            return verdict(False, "", problem)
         if np.allclose(got, want, rtol=0.0, atol=1e-9):
             continue
-        rows_nan = [t for t in range(T) if not np.isfinite(got[t]).all()]
-        future = [(t, s) for t in range(T) for s in range(t + 1, T) if abs(got[t, s]) > 1e-9]
-        plain = np.exp(scores - scores.max(axis=1, keepdims=True))
-        plain /= plain.sum(axis=1, keepdims=True)
-        zeros = np.exp(np.where(mask, scores, 0.0))
-        zeros /= zeros.sum(axis=1, keepdims=True)
-        if rows_nan:
-            t = rows_nan[0]
-            hint = (f"row {t} is nan: it had no position left to look at (all -inf, and "
-                    "softmax of that is 0/0). A position may always see itself: keep the "
-                    "diagonal.")
-        elif np.allclose(got, zeros, atol=1e-9):
-            hint = ("the future's scores were set to 0, but exp(0) = 1, so the future still "
-                    "gets weight. Set them to -inf (or a very negative number) before the softmax.")
-        elif np.allclose(got, plain * mask, atol=1e-9):
-            hint = ("you zeroed the future's weights after the softmax, so the weights left "
-                    "no longer add up to 1. Mask the scores before the softmax (-inf there).")
+        mask = np.tri(T, dtype=bool)
+        future = [(t, s) for t in range(T) for s in range(t + 1, T)
+                  if not abs(got[t, s]) <= 1e-9]
+        sums = got.sum(axis=1)
+        if not np.isfinite(got).all():
+            t = int(np.argwhere(~np.isfinite(got))[0][0])
+            symptom = f"row {t} holds nan or inf."
+            hint = ("a row of only -inf gives 0/0; every position may see itself, and "
+                    "subtracting each row's largest score keeps exp finite.")
         elif future:
             t, s = future[0]
-            hint = (f"position {t} gives {got[t, s]:.2f} of its weight to position {s}, a later "
-                    f"one: it can read the letter it has to predict. Row t may only use "
-                    f"columns 0 ... t (that is t + 1 columns).")
-        elif any(abs(got[t, t]) < 1e-12 < want[t, t] for t in range(T)):
-            hint = ("a position gives no weight to itself: row t may use columns 0 ... t, "
-                    "t included.")
-        elif not np.allclose(got.sum(axis=1), 1.0, atol=1e-9):
-            hint = ("each row (one query position) should add up to 1: take the softmax "
-                    "along axis=1.")
+            symptom = (f"position {t} gives {got[t, s]:.2f} of its weight to position {s}, a "
+                       "later one.")
+            hint = "row t may use columns 0 ... t only: the future's weights must be 0."
+        elif not np.allclose(sums, 1.0, atol=1e-9):
+            t = int(np.argmax(np.abs(sums - 1.0)))
+            plain = np.exp(scores - scores.max(axis=1, keepdims=True))
+            plain /= plain.sum(axis=1, keepdims=True)
+            if np.allclose(got, plain * mask, atol=1e-9):
+                symptom = (f"no weight on the future, but row {t} adds up to {sums[t]:.2f}, not "
+                           "1, and a row changes when a later position's score changes.")
+                hint = ("the future still counts in the total: divide by the sum of the "
+                        "weights left after zeroing the future (or set the future's scores "
+                        "to -inf before exp).")
+            else:
+                symptom = f"row {t} adds up to {sums[t]:.2f}, not 1."
+                hint = "take the softmax of each row (axis=1) over columns 0 ... t."
         else:
-            hint = "compare with a softmax of each row over columns 0 ... t."
-        return verdict(False, "", f"with {T} positions: {hint}")
-    return verdict(True, "Fixed: row t keeps columns 0 ... t, so no position sees the letter it "
-                   "must predict, and its weights still add up to 1.", "")
+            symptom = "the weights differ from a softmax of each row over its columns 0 ... t."
+            hint = ("the future's scores must count nowhere: not in the weights, not in "
+                    "the total.")
+        return verdict(False, "", f"with {T} positions: {symptom}", hint)
+    return verdict(True, "Fixed: row t is a softmax over columns 0 ... t alone; the future "
+                   "counts neither in the weights nor in their total, and each row adds up "
+                   "to 1.", "")
 
 
-# ------------------------------------------------------------------ 04.5 predict the parameters
+# ------------------------------------------------------------------ 04.5 a transposed matrix
 
-def _attention_count(n_embd, n_head):
-    cfg = GPTConfig(vocab_size=28, n_embd=n_embd, n_layer=1, n_head=n_head)
-    return sum(rows * cols for name, rows, cols, _ in param_shapes(cfg) if "attn_" in name)
+def _attend(X, Wq, Wk, Wv):
+    import numpy as np
+    T, d = X.shape[0], Wq.shape[0]
+    Q, K, V = X @ Wq.T, X @ Wk.T, X @ Wv.T           # linear(x, w) = w @ x, one row per position
+    scores = np.where(np.tri(T, dtype=bool), Q @ K.T / d ** 0.5, -np.inf)
+    W = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return (W / W.sum(axis=1, keepdims=True)) @ V
 
 
-@exercise("04.5", "predict the attention parameters", "predict")
-def check_attention_params(answer, n_embd=32, n_head=8):
-    """How many parameters attn_wq, attn_wk, attn_wv and attn_wo of one layer hold."""
-    if not_answered(answer, "Write your prediction as a whole number before you run the cell."):
+@exercise("04.5", "a transposed matrix", "find-the-bug")
+def check_attend_all(fn):
+    """fn(X, Wq, Wk, Wv) -> (T, d) outputs of one causal head, Q = X @ Wq.T (w @ x per row)."""
+    if not_answered(fn, "Fix attend_all (do not replace it with None)."):
         return False
-    if not is_number(answer):
-        return verdict(False, "", f"the answer should be a number, got {answer!r}.")
-    want = 4 * n_embd * n_embd
-    if answer == want:
-        counts = ", ".join(f"n_head {h}: {_attention_count(n_embd, h)}"
-                           for h in (1, n_head, n_embd))
-        return verdict(True, f"4 × {n_embd} × {n_embd} = {want}, whatever n_head is. Counted in "
-                       f"GPTs with n_embd {n_embd}: {counts}.", "")
-    head_dim = n_embd // n_head
-    known = {
-        3 * n_embd * n_embd: "you counted attn_wq, attn_wk and attn_wv; attn_wo, which mixes "
-                             f"the heads' outputs, is {n_embd} × {n_embd} too.",
-        4 * n_embd * n_embd * n_head: "the heads do not each get full matrices: head h uses "
-                                      "its own slice of the rows, so cutting into heads adds "
-                                      "no weights.",
-        4 * n_embd * head_dim: f"that is one head's slice ({head_dim} rows of each matrix); the "
-                               f"{n_head} heads together use all {n_embd} rows.",
-        4 * n_embd: "each of the four is a matrix (n_embd rows of n_embd numbers), not a vector.",
-        4 * n_embd * n_embd + 4 * n_embd: "microgpt's linear has no bias: only the matrices.",
-        n_embd * n_embd: "that is one matrix; attention has four (attn_wq, attn_wk, attn_wv, "
-                         "attn_wo).",
-    }
-    if 4 * 16 * 16 not in known:
-        known[4 * 16 * 16] = (f"that is the count for n_embd = 16. Each matrix is n_embd × "
-                              f"n_embd, so with n_embd = {n_embd} each holds {n_embd * n_embd}.")
-    else:                                         # n_embd = 32: one matrix = all four at 16
-        known[4 * 16 * 16] = (f"that is one {n_embd} × {n_embd} matrix, or all four at n_embd "
-                              "= 16; attention has four matrices (attn_wq, attn_wk, attn_wv, "
-                              f"attn_wo), each n_embd × n_embd = {n_embd} × {n_embd}.")
-    known.pop(want, None)
-    if answer in known:
-        return verdict(False, "", f"{answer:g}: {known[answer]}")
-    return verdict(False, "", f"{answer:g} is too {'high' if answer > want else 'low'}. Count "
-                   "the four matrices attn_wq, attn_wk, attn_wv, attn_wo: how many rows and "
-                   "columns does each have?")
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    for T, d in ((5, 6), (1, 6), (7, 4)):
+        X = rng.normal(size=(T, d))
+        Wq, Wk, Wv = (rng.normal(size=(d, d)) for _ in range(3))
+        want = _attend(X, Wq, Wk, Wv)
+        got, err = run_answer(fn, X.copy(), Wq.copy(), Wk.copy(), Wv.copy())
+        if err:
+            return verdict(False, "", f"with {T} positions: {err}")
+        got, problem = _as_table_shape(got, (T, d))
+        if problem:
+            return verdict(False, "", problem)
+        if np.allclose(got, want, rtol=0.0, atol=1e-9):
+            continue
+        if T == 1:
+            return verdict(False, "", "with 1 position the output should be that position's "
+                           "value.", "V = X @ Wv.T: row t of V is attn_wv @ x_t.")
+        names = ("Wq", "Wk", "Wv")
+        for flips in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1),
+                      (0, 1, 1)):
+            ws = [w.T if f else w for w, f in zip((Wq, Wk, Wv), flips)]
+            if np.allclose(got, _attend(X, *ws), atol=1e-9):
+                which = [n for n, f in zip(names, flips) if f]
+                symptom = (f"no error and no future seen, but position {T - 1}'s output differs "
+                           f"from the cache loop's: {short(np.round(got[-1], 3).tolist())} "
+                           f"instead of {short(np.round(want[-1], 3).tolist())}.")
+                hint = (f"linear(x, w) computes w @ x, so for rows x_t of X the product is "
+                        f"X @ w.T; check {', '.join(which)}.")
+                return verdict(False, "", symptom, hint)
+        worst = int(np.argmax(np.abs(got - want).max(axis=1)))
+        return verdict(False, "", f"position {worst}'s output differs from the cache loop's: "
+                       f"{short(np.round(got[worst], 3).tolist())} instead of "
+                       f"{short(np.round(want[worst], 3).tolist())}.",
+                       "compare each line with section 4: q = attn_wq @ x, the scores "
+                       "q . k / sqrt(d), the causal softmax, the weighted sum of the values.")
+    return verdict(True, "Fixed: linear(x, w) is w @ x, so a table X with one position per "
+                   "row needs X @ w.T. With X @ w the code runs, the mask holds, the rows add "
+                   "up to 1, and every number is wrong.", "")
+
+
+def _as_table_shape(got, shape):
+    import numpy as np
+    try:
+        arr = np.array(got, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None, f"return a {shape} table of numbers, got {short(got)}."
+    if arr.shape != shape:
+        return None, f"the outputs should have shape {shape}, got " \
+                     f"{arr.shape if arr.ndim else short(got)}."
+    return arr, None

@@ -1,17 +1,22 @@
 """The exercise checkers of the autograd chapter (Value and backpropagation).
 
-Owns: `check_numerical_grad` (implement: a finite-difference slope), `check_dead_relu_grad`
-(predict: a gradient through a relu that is switched off), `check_tanh` (implement: tanh
-built from the engine's own operations, so that backward() works through it),
-`check_tanh_derivative` (derive: d tanh/dx by hand, compared with the engine),
-`check_backward_fix` (find the bug: a backward that overwrites instead of adding) and
-`check_zero_grad` (implement: reset every gradient below a root).
+Owns: `check_zero_gradients` (predict: which weights of a small graph get a gradient of 0),
+`check_dead_relu_grad` (predict: a gradient through a relu that is switched off),
+`check_tanh` (implement: tanh built from the engine's own operations, so that backward()
+works through it; the graph is also run again at other inputs, so a line that fits tanh at
+one point does not pass), `check_tanh_derivative` (derive: d tanh/dx by hand, compared with
+the engine) and `check_divide_fix` (find the bug: division as one operation with a wrong
+local gradient). The tanh checker accepts a node only if Value's own operation, applied
+again to fresh leaves, gives its data and (by backward) its local gradients: the checker
+keeps no copy of the engine's rules.
 
 Imports: engine, course.checks.common.
 """
 import math
+import operator
+import re
 
-from ...engine import Value
+from ...engine import Value, dot, topo_order, vsum
 from .common import (
     check_number,
     close_enough,
@@ -19,35 +24,75 @@ from .common import (
     is_number,
     not_answered,
     run_answer,
+    short,
     verdict,
 )
 
-# ---- 01.1 numerical gradient ---------------------------------------------------------------
+# ---- 01.1 predict which weights get no gradient -------------------------------------------
 
-@exercise("01.1", "numerical gradient", "implement")
-def check_numerical_grad(fn):
-    """fn(f, x) returns df/dx by nudging x (a finite difference)."""
-    if not_answered(fn, "Write numerical_grad(f, x) returning (f(x + h) - f(x - h)) / (2 * h)."):
+WEIGHTS = ("w1", "w2", "w3", "w4", "w5", "w6")
+
+
+def zero_gradient_graph():
+    """The exercise's graph, built fresh: ({label: weight}, out)."""
+    x1, x2 = Value(0.0, label="x1"), Value(2.0, label="x2")
+    w = {name: Value(v, label=name) for name, v in zip(WEIGHTS, (0.5, 0.0, -1.5, 3.0, 0.8, 1.2))}
+    h = w["w1"] * x1 + w["w2"] * x2
+    g = w["w3"] * x2 - x2 * w["w3"]
+    _spare = w["w5"] * x2                   # computed, never used by out
+    out = (h + g) * w["w4"] + w["w6"] * x2
+    return w, out
+
+
+WHY = {   # why each weight's gradient is (or is not) zero, in the graph's terms
+    "w1": "w1 multiplies x1 = 0, so its gradient, x1 times what reaches the product, is 0",
+    "w2": "w2 is 0, but a gradient does not depend on the weight's own value: w2's is "
+          "x2·w4 = 2·3 = 6",
+    "w3": "w3 is used twice, in w3·x2 and in -(x2·w3): its two shares, +x2·w4 and -x2·w4, "
+          "cancel",
+    "w4": "w4's gradient is what it multiplies, h + g, and h + g = 0 here (w1·x1 = 0, "
+          "w2·x2 = 0, g = 0)",
+    "w5": "w5 feeds only `spare`, which out never uses: backward() from out never reaches it",
+    "w6": "w6 multiplies x2 = 2 and the product goes straight into out: its gradient is 2",
+}
+
+
+def _labels(answer):
+    """The weight names in the learner's answer (a set, list or tuple of strings, or one
+    string such as "w1, w3"), or a message saying what form to use."""
+    if isinstance(answer, str):
+        return set(re.findall(r"w\d+", answer.lower())) or "no weight names (w1 ... w6) found"
+    if isinstance(answer, dict) or not isinstance(answer, (set, frozenset, list, tuple)):
+        return f"give a set of names, like {{'w1', 'w2'}}; got {short(answer)}"
+    if len(answer) > len(WEIGHTS):
+        return f"there are {len(WEIGHTS)} weights; your answer has {len(answer)} entries"
+    if not all(isinstance(a, str) for a in answer):
+        return f"give the weights' names as strings, like {{'w1', 'w2'}}; got {short(answer)}"
+    names = {a.strip().lower() for a in answer}
+    unknown = sorted(names - set(WEIGHTS))
+    return f"{', '.join(map(repr, unknown))} is not one of w1 ... w6" if unknown else names
+
+
+@exercise("01.1", "which weights get no gradient", "predict")
+def check_zero_gradients(answer):
+    """The weights of zero_gradient_graph() whose gradient is 0 after out.backward()."""
+    if not_answered(answer, "Write the set of weights whose gradient is 0, like {'w1', 'w2'}."):
         return False
-    cases = [(lambda x: x ** 2, 3.0, 6.0), (lambda x: x ** 3 - 2 * x, -1.5, 4.75),
-             (math.exp, 0.5, math.exp(0.5)), (lambda x: 7.0, 2.0, 0.0)]
-    for f, x, want in cases:
-        got, err = run_answer(fn, f, x)
-        if err:
-            return verdict(False, "", err)
-        if not is_number(got):
-            return verdict(False, "", f"return the slope as a number (got {got!r} at x={x}).")
-        if want and close_enough(got, 2 * want, 1e-4):
-            return verdict(False, "", f"at x={x} you got twice the slope ({got:.4f}): "
-                           "x + h and x - h are 2h apart, so divide by 2 * h.")
-        if want and close_enough(got, -want, 1e-4):
-            return verdict(False, "", f"at x={x} you got minus the slope ({got:.4f}): "
-                           "compute f(x + h) - f(x - h), the higher point first.")
-        if not close_enough(got, want, 1e-4):
-            return verdict(False, "", f"at x={x} the slope should be about {want:.4f}, "
-                           f"you got {got:.4f}. Nudge x a little (h = 1e-6) both ways and "
-                           "divide the change of f by the change of x.")
-    return verdict(True, "Your finite difference matches the true slopes to 4 decimals.", "")
+    names = _labels(answer)
+    if isinstance(names, str):
+        return verdict(False, "", names + ".")
+    w, out = zero_gradient_graph()
+    out.backward()
+    want = {name for name, v in w.items() if v.grad == 0.0}
+    if names == want:
+        return verdict(True, f"{', '.join(sorted(want))} get 0: an input of 0, a weight that "
+                       "multiplies a 0, two uses that cancel, and a branch out never uses. w2 "
+                       "is itself 0 and still gets a gradient.", "")
+    wrong = sorted(names - want) + sorted(want - names)
+    listed = [f"you listed {n}" for n in sorted(names - want)]
+    missed = [f"you missed {n}" for n in sorted(want - names)]
+    return verdict(False, "", f"{len(wrong)} of the six are wrong: {', '.join(listed + missed)}.",
+                   "; ".join(WHY[n] for n in wrong) + ".")
 
 
 # ---- 01.2 predict: a gradient through a switched-off relu ----------------------------------
@@ -81,55 +126,90 @@ ENGINE_OPS = "'+', '*', '**k', 'exp', 'log', 'relu', 'sum', 'dot' (and '' for le
 
 
 def _all_nodes(root):
-    """Every Value below root, leaves included."""
-    seen, stack, order = set(), [root], []
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen.add(id(node))
-            order.append(node)
-            stack.extend(node._children)
-    return order
+    """Every Value below root, leaves included (None if some child is not a Value at all)."""
+    try:
+        return topo_order(root, leaves=True)
+    except AttributeError:              # a child without _children: a number, a string...
+        return None
 
 
 def _same(xs, ys, tol=1e-9):
     return len(xs) == len(ys) and all(close_enough(x, y, tol) for x, y in zip(xs, ys))
 
 
+# Value's own operations, by the name each writes into `_op` ('**k' is handled apart):
+# the checker calls them, so it holds no second copy of their gradients.
+OPERATIONS = {"+": operator.add, "*": operator.mul, "exp": Value.exp, "log": Value.log,
+              "relu": Value.relu, "sum": lambda *xs: vsum(xs),
+              "dot": lambda *xs: dot(xs[:len(xs) // 2], xs[len(xs) // 2:])}
+
+
+def _remade(node):
+    """(fresh leaves, the result) of Value's own operation `node._op` applied to fresh leaves
+    holding the data of node's children, after backward(): the leaves' grads are then the
+    operation's local gradients. None if no operation of Value's makes such a node."""
+    op, leaves = node._op, [Value(k.data) for k in node._children]
+    try:
+        if op.startswith("**") and len(leaves) == 1:
+            out = leaves[0] ** float(op[2:])        # k printed with 6 digits: compare loosely
+        elif op in OPERATIONS and leaves and (op != "dot" or len(leaves) % 2 == 0):
+            out = OPERATIONS[op](*leaves)
+        else:
+            return None
+    except (ValueError, TypeError, ArithmeticError):  # not an op's input (log of 0, ...)
+        return None
+    out.backward()
+    return leaves, out
+
+
 def _engine_made(node):
     """True if node is exactly what one of Value's own operations makes from its children:
-    its op is one the class produces and its data and local gradients follow from the data
-    of its children. A Value built by hand (its own op or its own local gradient) is not."""
+    the same operation applied to fresh leaves with its children's data gives its data and,
+    by backward(), its local gradients. A Value built by hand (its own op or its own local
+    gradient) is not."""
     op, kids, local = node._op, node._children, tuple(node._local_grads)
     if not isinstance(kids, tuple) or not all(isinstance(k, Value) for k in kids):
         return False
-    c = [k.data for k in kids]
     if op == "":
         return not kids and not local
-    if op == "+" and len(c) == 2:
-        return _same([node.data], [c[0] + c[1]]) and _same(local, (1.0, 1.0))
-    if op == "*" and len(c) == 2:
-        return _same([node.data], [c[0] * c[1]]) and _same(local, (c[1], c[0]))
-    if op.startswith("**") and len(c) == 1:
-        k = float(op[2:])        # printed with 6 digits: compare loosely
-        return (close_enough(node.data, c[0] ** k, 1e-4)
-                and close_enough(local[0] if local else None, k * c[0] ** (k - 1), 1e-4)
-                and len(local) == 1)
-    if op == "exp" and len(c) == 1:
-        return _same([node.data], [math.exp(c[0])]) and _same(local, (node.data,))
-    if op == "log" and len(c) == 1:
-        return c[0] > 0 and _same([node.data], [math.log(c[0])]) and _same(local, (1 / c[0],))
-    if op == "relu" and len(c) == 1:
-        return (_same([node.data], [max(c[0], 0.0)])
-                and _same(local, (1.0 if c[0] > 0 else 0.0,)))
-    if op == "sum":
-        return _same([node.data], [math.fsum(c)]) and _same(local, (1.0,) * len(c))
-    if op == "dot" and len(c) % 2 == 0:
-        n = len(c) // 2
-        ws, xs = c[:n], c[n:]
-        return (_same([node.data], [math.fsum(w * x for w, x in zip(ws, xs))])
-                and _same(local, tuple(xs) + tuple(ws)))
-    return False
+    remade = _remade(node)
+    if remade is None:
+        return False
+    leaves, out = remade
+    tol = 1e-4 if op.startswith("**") else 1e-9
+    return (_same([node.data], [out.data], tol)
+            and _same(local, tuple(leaf.grad for leaf in leaves), tol))
+
+
+def _replay(nodes, x, new_x):
+    """The data of nodes[-1] when the graph is run again with x.data = new_x: every
+    operation applied again, in order, by Value's own operations (other leaves keep their
+    data). None if an operation has no result there (log of a negative number, ...)."""
+    data = {}
+    for node in nodes:                      # children before parents
+        if not node._children:
+            data[id(node)] = new_x if node is x else node.data
+            continue
+        kids = [Value(data[id(k)]) for k in node._children]
+        op = node._op
+        try:
+            out = kids[0] ** float(op[2:]) if op.startswith("**") else OPERATIONS[op](*kids)
+        except (ValueError, TypeError, ArithmeticError, KeyError):
+            return None
+        data[id(node)] = out.data
+    return data[id(nodes[-1])]
+
+
+def _replayed_elsewhere(out, x, points=(-1.7, -0.4, 0.9, 2.3)):
+    """(point, value) where the graph below `out`, run again at x = point, is not tanh; None
+    if it is tanh at every point. Catches a graph that fits tanh's value and slope at one x
+    only (a line through it, built with the number x.data)."""
+    nodes = _all_nodes(out)
+    for p in points:
+        y = _replay(nodes, x, p)
+        if y is None or not close_enough(y, math.tanh(p), 1e-6):
+            return p, (math.nan if y is None else y)
+    return None
 
 
 @exercise("01.3", "tanh from what you have", "implement")
@@ -149,10 +229,13 @@ def check_tanh(fn):
             return verdict(False, "", f"tanh({x}) should be {math.tanh(x):.4f}, "
                            f"you got {out.data:.4f}.")
         nodes = _all_nodes(out)
+        if nodes is None:
+            return verdict(False, "", "your result's graph holds something that is not a "
+                           "Value: build tanh from x with +, -, *, / and .exp().")
         made_by_hand = [n for n in nodes if not _engine_made(n)]
         if made_by_hand:
             return verdict(False, "", f"your result contains a Value made by hand (op "
-                           f"{made_by_hand[0]._op!r}): the checker accepts only graphs in "
+                           f"{short(made_by_hand[0]._op)}): the checker accepts only graphs in "
                            f"which every node is made by one of Value's operations, {ENGINE_OPS}, "
                            "so that backward() uses their local gradients, not one written "
                            "by hand. Build tanh from x with +, -, *, / and .exp().")
@@ -160,6 +243,15 @@ def check_tanh(fn):
             return verdict(False, "", "your result is not connected to x: a new Value made "
                            "from x.data starts a fresh graph, and backward() never reaches x. "
                            "Compute with x itself.")
+        elsewhere = _replayed_elsewhere(out, v)
+        if elsewhere is not None:
+            x2, y2 = elsewhere
+            return verdict(False, "", f"tanh({x}) and its slope come out right, but the graph "
+                           f"you built is not tanh: run again with x = {x2}, the same "
+                           f"operations give {y2:.4f} instead of {math.tanh(x2):.4f}.",
+                           "some number in your graph was computed from x.data (a plain "
+                           "float fixed for this one x) instead of from x through Value "
+                           "operations: build every step from x itself.")
         out.backward()
         if not close_enough(v.grad, 1 - math.tanh(x) ** 2, 1e-6):
             return verdict(False, "", f"the value is right but d tanh/dx at {x} came out "
@@ -208,7 +300,7 @@ def check_tanh_derivative(fn):
             return verdict(False, "", "return a plain number from your formula, not a Value: "
                            "the point is to compare your hand-derived slope with the engine's.")
         if not is_number(y):
-            return verdict(False, "", f"return the slope as a number (got {y!r} at x={x}).")
+            return verdict(False, "", f"return the slope as a number (got {short(y)} at x={x}).")
         got.append(y)
     want = [_engine_tanh_slope(x) for x in points]
     if all(close_enough(g, w, 1e-6) for g, w in zip(got, want)):
@@ -225,105 +317,66 @@ def check_tanh_derivative(fn):
                    "quotient rule, then write the result in terms of tanh(x).")
 
 
-# ---- 01.5 find the bug: a backward that overwrites ----------------------------------------
+# ---- 01.5 find the bug: division as one operation ------------------------------------------
 
-def _graphs():
-    """Small graphs with nodes used more than once: (leaves, root) built fresh each call."""
-    a = Value(3.0)
-    yield [a], a * a + a                               # a used three times: 2a + 1 = 7
-    w, x = Value(0.5), Value(2.0)
-    k = w * x
-    yield [w, x], k * 2.0 + k * 3.0                    # the shared key of the chapter: 10
-    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
-    yield [a, b, c], (a * b + c) ** 2 * (a + c)
+DIVISIONS = ((3.0, 2.0), (-1.5, 0.5), (4.0, -8.0))
 
 
-def _grads_after(run):
-    """The leaves' gradients, graph by graph, after run(root) on fresh graphs."""
-    out = []
-    for leaves, root in _graphs():
-        err = run(root)
-        if err:
-            return err
-        out.append([leaf.grad for leaf in leaves])
-    return out
-
-
-def _overwriting(root):
-    root.grad = 1.0
-    for node in reversed(root.topo_order()):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad = local * node.grad
-
-
-def _forward_order(root):
-    root.grad = 1.0
-    for node in root.topo_order():
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local * node.grad
-
-
-def _no_seed(root):
-    for node in reversed(root.topo_order()):
-        for child, local in zip(node._children, node._local_grads):
-            child.grad += local * node.grad
-
-
-def _close(gs, hs):
-    return not isinstance(gs, str) and all(
-        _same(g, h, 1e-9) for g, h in zip(gs, hs)) and len(gs) == len(hs)
-
-
-@exercise("01.5", "find the bug in backward", "find-the-bug")
-def check_backward_fix(fn):
-    """fn(root) fills .grad of every node below root, like Value.backward()."""
-    if not_answered(fn, "Fix my_backward and pass the function itself."):
-        return False
-    got = _grads_after(lambda root: run_answer(fn, root)[1])
-    if isinstance(got, str):
-        return verdict(False, "", got)
-    want = _grads_after(lambda root: root.backward())
-    if _close(got, want):
-        return verdict(True, "Every leaf gets the sum of the shares of all its uses: "
-                       "d(a·a + a)/da = 3 + 3 + 1 = 7, not the 3 that overwriting leaves.", "")
-    if _close(got, _grads_after(_overwriting)):
-        return verdict(False, "", "not fixed yet: for b = a·a + a at a = 3, d b/da = 2·3 + 1 "
-                       "= 7, but my_backward leaves a.grad = 3. a is used three times; which "
-                       "of its shares survive, and why?")
-    if _close(got, _grads_after(_no_seed)):
-        return verdict(False, "", "every gradient is 0: the chain starts with "
-                       "d root/d root = 1, so set root.grad = 1.0 before pushing.")
-    if _close(got, _grads_after(_forward_order)):
-        return verdict(False, "", "the order is reversed: a node may push only after every "
-                       "node that uses it has pushed, so walk reversed(root.topo_order()).")
-    first = got[0][0]
-    return verdict(False, "", f"for a·a + a at a = 3, d/da should be 2·3 + 1 = 7; yours gives "
-                   f"{first!r}. Change only the planted mistake.")
-
-
-# ---- 01.6 zero the gradients ---------------------------------------------------------------
-
-@exercise("01.6", "zero the gradients", "implement")
-def check_zero_grad(fn):
-    """fn(root) resets .grad of every node below root, so backward() can run again."""
-    if not_answered(fn, "Walk the graph (root.topo_order() plus the leaves) and set .grad = 0.0."):
-        return False
-    a, b = Value(2.0), Value(-3.0)
-    c = a * b
-    root = (c + a) * c          # a and c are used twice
-    root.backward()
-    first = (a.grad, b.grad, c.grad)
-    _, err = run_answer(fn, root)
+def _divide_grads(fn, a, b):
+    """(data, d/da, d/db) of fn(a, b) by backward(), or a message saying what went wrong."""
+    va, vb = Value(a), Value(b)
+    out, err = run_answer(fn, va, vb)
     if err:
-        return verdict(False, "", err)
-    if c.grad != 0.0 or root.grad != 0.0:
-        return verdict(False, "", "the nodes made by operations (c, the root) still hold a "
-                       "gradient: walk root.topo_order() and set each .grad = 0.0.")
-    if a.grad != 0.0 or b.grad != 0.0:
-        return verdict(False, "", "the leaves (the inputs a and b) still hold a gradient: "
-                       "root.topo_order() leaves them out, so also visit each node's "
-                       "_children.")
-    root.backward()
-    return verdict((a.grad, b.grad, c.grad) == first,
-                   "After zeroing, a second backward() gives exactly the same gradients.",
-                   "after zeroing, backward() gave different gradients than the first time.")
+        return err
+    if not (hasattr(out, "data") and hasattr(out, "_children") and hasattr(out, "backward")):
+        return f"return a Value (got {short(out)}) so that backward() can reach a and b."
+    if not is_number(out.data):
+        return f"the result's data should be a number, got {short(out.data)}."
+    _, err = run_answer(out.backward)
+    if err:
+        return err.replace("your function", "backward() through your result")
+    return out.data, va.grad, vb.grad
+
+
+DIVISION_MISTAKES = [   # (d/da, d/db) of a typical mistake, what it shows, and the hint
+    (lambda a, b: (1 / b, a / b ** 2), "not fixed yet: at a = 3, b = 2 the value a/b is "
+     "right, but backward() disagrees with nudging; grad_check tells you for which input",
+     "nudge b up and a/b gets smaller (for a > 0, b > 0): so d(a/b)/db must be negative. "
+     "a/b = a·b^-1, and d(b^-1)/db = -b^-2."),
+    (lambda a, b: (1 / b, -a / b), "at a = 3, b = 2, d/db still disagrees with nudging",
+     "d(b^-1)/db = -1·b^-2: the power drops by one, so the b is squared, -a/b**2."),
+    (lambda a, b: (1 / b, -1 / b ** 2), "at a = 3, b = 2, d/db still disagrees with nudging",
+     "the a stays: d(a·b^-1)/db = a·d(b^-1)/db = -a/b**2."),
+    (lambda a, b: (-a / b ** 2, 1 / b), "at a = 3, b = 2, d/da and d/db both disagree "
+     "with nudging",
+     "the local gradients go in the order of the children, (a, b): d/da first."),
+    (lambda a, b: (0.0, 0.0), "no gradient reaches a or b",
+     "the result must name a and b as its children, with one local gradient each."),
+]
+
+
+@exercise("01.5", "find the bug in a division", "find-the-bug")
+def check_divide_fix(fn):
+    """fn(a, b) is a/b as a Value whose backward() gives 1/b to a and -a/b² to b."""
+    if not_answered(fn, "Fix divide and pass the function itself."):
+        return False
+    got = []
+    for a, b in DIVISIONS:
+        r = _divide_grads(fn, a, b)
+        if isinstance(r, str):
+            return verdict(False, "", r)
+        if not close_enough(r[0], a / b, 1e-9):
+            return verdict(False, "", f"divide({a:g}, {b:g}) should be {a / b:g}, "
+                           f"you got {short(r[0])}: change only the local gradient.")
+        got.append(r[1:])
+    want = [(1 / b, -a / b ** 2) for a, b in DIVISIONS]
+    if all(_same(g, w) for g, w in zip(got, want)):
+        return verdict(True, "d(a/b)/da = 1/b and d(a/b)/db = -a/b²: the minus sign is what "
+                       "the planted version lost, and nudging b finds it.", "")
+    for grads, symptom, hint in DIVISION_MISTAKES:
+        if all(_same(g, grads(a, b)) for g, (a, b) in zip(got, DIVISIONS)):
+            return verdict(False, "", f"{symptom}.", hint)
+    (a, b), g, w = next((ab, g, w) for ab, g, w in zip(DIVISIONS, got, want) if not _same(g, w))
+    return verdict(False, "", f"at a = {a:g}, b = {b:g} backward() gives d/da = {g[0]:.4f}, "
+                   f"d/db = {g[1]:.4f}; nudging gives {w[0]:.4f} and {w[1]:.4f}.",
+                   "differentiate a·b^-1 by each input, keeping the other fixed.")

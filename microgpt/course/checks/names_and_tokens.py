@@ -1,49 +1,81 @@
 """The exercise checkers of the names-and-tokens chapter (the data and the tokenizer).
 
-Owns: `check_encode` (implement: a name to [BOS] + its token ids + [EOS]),
+Owns: `check_bpe_tokens` (predict: the token count of three names after one byte-pair merge),
 `check_uniform_loss` (predict: the loss of a model that spreads its probability evenly over
 the 27 tokens that can come next), `check_count_bigrams` (find the bug: a bigram counting
-loop that drops a pair of every name) and `check_no_smoothing` (ablate: the validation loss
-without add-one smoothing). The tokenizer is passed in, duck-typed.
+loop that drops a pair of every name) and `check_trigram` (experiment: a counting model that
+looks at the two previous tokens, smoothed well enough to reach a validation loss target).
+The tokenizer and the names are passed in, duck-typed.
 
 Imports: course.checks.common.
 """
 import math
+import traceback
+from collections import Counter
+from collections.abc import Mapping
 
-from .common import check_choice, exercise, is_number, not_answered, run_answer, verdict
+from .common import (
+    cut,
+    exercise,
+    is_number,
+    not_answered,
+    run_answer,
+    short,
+    verdict,
+)
 
-TEST_NAMES = ("emma", "x", "zoe", "anna")
+# ---- 02.1 predict: one byte-pair merge -----------------------------------------------------
+
+BPE_NAMES = ("banana", "ananas", "nana")
 
 
-@exercise("02.1", "encode a name", "implement")
-def check_encode(fn, tok):
-    """fn(name) returns [BOS] + the name's token ids + [EOS], like tok.encode_doc."""
-    if not_answered(fn, "Use tok.stoi for each character and put tok.bos / tok.eos around them."):
+def merge_once(seqs):
+    """(the most frequent adjacent pair, the sequences with it merged left to right)."""
+    pairs = Counter(p for s in seqs for p in zip(s, s[1:]))
+    (a, b), _ = pairs.most_common(1)[0]
+    merged = []
+    for s in seqs:
+        out, i = [], 0
+        while i < len(s):
+            if i + 1 < len(s) and (s[i], s[i + 1]) == (a, b):
+                out.append(a + b)
+                i += 2
+            else:
+                out.append(s[i])
+                i += 1
+        merged.append(out)
+    return a + b, merged
+
+
+@exercise("02.1", "one byte-pair merge", "predict")
+def check_bpe_tokens(answer):
+    """The number of tokens of BPE_NAMES after one merge of their most frequent pair (10)."""
+    if not_answered(answer, "Write the number of tokens as a whole number."):
         return False
-    for name in TEST_NAMES:
-        got, err = run_answer(fn, name)
-        if err:
-            return verdict(False, "", err)
-        want = tok.encode_doc(name)
-        if not isinstance(got, (list, tuple)):
-            return verdict(False, "", f"return a list of token ids (for {name!r} you returned "
-                           f"a {type(got).__name__}).")
-        got = list(got)
-        if got == want:
-            continue
-        if got == want[1:-1]:
-            hint = "the letters are right; put tok.bos before them and tok.eos after them."
-        elif got == want[:-1]:
-            hint = "the <EOS> at the end is missing: without it the model never learns to stop."
-        elif got == want[1:]:
-            hint = ("the <BOS> at the start is missing: it is the input that predicts the "
-                    "first letter.")
-        elif got == [want[0]] + [i - 2 for i in want[1:-1]] + [want[-1]]:
-            hint = "the letters' ids are off by 2: 'a' is id 2, after <BOS> (0) and <EOS> (1)."
-        else:
-            hint = "compare with the tokens printed above."
-        return verdict(False, "", f"for {name!r} expected {want}, got {got!r}: {hint}")
-    return verdict(True, "Your encoder matches the tokenizer on every test name.", "")
+    if not is_number(answer) or answer != int(answer):
+        return verdict(False, "", f"the answer is a count of tokens, a whole number; got "
+                       f"{short(answer)}.")
+    seqs = [list(n) for n in BPE_NAMES]
+    pair, merged = merge_once(seqs)
+    letters, want = sum(map(len, seqs)), sum(map(len, merged))
+    answer = int(answer)
+    if answer == want:
+        return verdict(True, f"{pair!r} is the most frequent pair (6 times, 'an' only 5), and "
+                       f"each of its 6 occurrences saves one token: {letters} letters become "
+                       f"{want} tokens.", "")
+    if answer == letters:
+        return verdict(False, "", f"{letters} is the number of letters before any merge.",
+                       "the merged pair becomes one token wherever it occurs, so each "
+                       "occurrence saves one token.")
+    by_an = sum(len(n.replace("an", "_")) for n in BPE_NAMES)
+    if answer == by_an:
+        return verdict(False, "", f"{answer} is not it: count the pairs again.",
+                       "list every adjacent pair of each name (banana: ba, an, na, an, na) and "
+                       "add them up over the three names: 'an' is not the most frequent.")
+    side = "too many" if answer > want else "too few"
+    return verdict(False, "", f"{answer} is {side}.",
+                   "add up each adjacent pair over the three names, take the most frequent, "
+                   "merge it left to right in every name, and count the tokens left.")
 
 
 @exercise("02.2", "the loss of knowing almost nothing", "predict")
@@ -56,7 +88,7 @@ def check_uniform_loss(answer, vocab_size=28):
     n = vocab_size - 1
     want = math.log(n)
     if not is_number(answer):
-        return verdict(False, "", f"the answer should be a number, got {answer!r}.")
+        return verdict(False, "", f"the answer should be a number, got {short(answer)}.")
     if abs(answer - want) <= 0.005:
         return verdict(True, f"-ln(1/{n}) = {want:.4f}: ruling out <BOS> saves only "
                        f"{math.log(vocab_size) - want:.4f} against the {math.log(vocab_size):.4f} "
@@ -127,15 +159,33 @@ COUNTING_MISTAKES = [
 ]
 
 
+def _run_counting(fn, names, block_size):
+    """(result, None), or (None, (symptom, hint)) naming what an exception means here."""
+    if not callable(fn):
+        return None, (f"expected a function, got {type(fn).__name__}.",)
+    try:
+        return fn(names, block_size), None
+    except IndexError as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        line = frames[-1].line if frames and frames[-1].line else ""
+        where = f" in `{cut(line, 80)}`" if line else ""
+        return None, (f"your function raised IndexError{where}: an index ran past the end of "
+                      "a list, so the loop goes one step too far.",
+                      "n tokens give n - 1 pairs, i = 0 to n - 2: when i reaches "
+                      "len(tokens) - 1, tokens[i + 1] does not exist.")
+    except (Exception, SystemExit) as exc:      # the learner's code: report, never crash
+        return None, (f"your function raised {type(exc).__name__}: {cut(exc)}",)
+
+
 @exercise("02.3", "find the bug in the bigram counts", "find-the-bug")
 def check_count_bigrams(fn, tok):
     """fn(names, block_size) returns counts[prev][next] over the cropped names' pairs."""
     if not_answered(fn, "Fix count_bigrams and pass the function itself."):
         return False
     for block_size in (16, 8):
-        got, err = run_answer(fn, list(COUNT_NAMES), block_size)
+        got, err = _run_counting(fn, list(COUNT_NAMES), block_size)
         if err:
-            return verdict(False, "", err)
+            return verdict(False, "", *err)
         table = _table(got, tok.vocab_size)
         if table is None:
             return verdict(False, "", "return the table of counts, vocab_size rows of "
@@ -157,20 +207,103 @@ def _differences(table, want):
     return sum(a != b for row, wrow in zip(table, want) for a, b in zip(row, wrow))
 
 
-# ---- 02.4 ablate: no smoothing -------------------------------------------------------------
+# ---- 02.4 experiment: two tokens of context ------------------------------------------------
 
-@exercise("02.4", "the baseline without smoothing", "ablate")
-def check_no_smoothing(answer):
-    """Multiple choice: the validation loss with p = count / row total (right: 'd')."""
-    return check_choice(
-        answer, "d",
-        "6 validation names (trygve, asadbek, bjorn, ...) contain a pair that never occurs "
-        "in the training names; without smoothing it gets p = 0, and -ln 0 is infinite. "
-        "One unseen pair is enough to make the mean infinite.",
-        {"a": "the training names would indeed be fitted a little better, but the loss is "
-              "measured on the validation names: what does a pair that never occurred in "
-              "training get?",
-         "b": "higher, yes, but not by a little: a validation pair never seen in training "
-              "gets probability 0, and -ln 0 is infinite.",
-         "c": "for pairs counted thousands of times the +1 hardly matters, but for a pair "
-              "counted 0 times it is the difference between a small p and p = 0."})
+TARGET = 2.25           # the validation loss to get below (the bigram baseline is 2.4667)
+BLOCK_SIZE = 16
+
+
+def trigrams(tok, name):
+    """The (two back, one back, next) triples of a name: [<BOS>] + its cropped tokens."""
+    t = [tok.bos] + tok.encode_doc(name, BLOCK_SIZE)
+    return zip(t, t[1:], t[2:])
+
+
+TRIGRAM_MISTAKES = [    # (the triples of a typical mistake, what it shows, the hint)
+    (lambda tok, n: (lambda t: zip(t, t[1:], t[2:]))(tok.encode_doc(n, BLOCK_SIZE)),
+     "the first letter of every name is never counted as a next token",
+     "the first target needs a context of two tokens too: put one more <BOS> in front, "
+     "[tok.bos] + tok.encode_doc(name, 16)."),
+    (lambda tok, n: (lambda t: zip(t, t[1:], t[2:]))([tok.bos] + tok.encode_doc(n)),
+     "the counts of the longest names differ",
+     "crop each name to block_size = 16 tokens first, as the bigram counts did: "
+     "tok.encode_doc(name, 16)."),
+    (lambda tok, n: ((c, b, a) for a, b, c in trigrams(tok, n)),
+     "the counts are there, under keys in the wrong order",
+     "key each count as (two back, one back, next), in the order the tokens come."),
+]
+
+
+def _count_triples(tok, names, triples):
+    return Counter(k for n in names for k in triples(tok, n))
+
+
+def _same_table(table, want):
+    """table (a mapping from (a, b, c) to a count) holds exactly the counts of want."""
+    if not isinstance(table, Mapping):
+        return False
+    try:
+        return all(is_number(table.get(k, 0)) and table.get(k, 0) == v for k, v in want.items()) \
+            and all(want.get(k, 0) == v for k, v in table.items() if v)
+    except Exception:       # a learner's mapping with odd keys or values
+        return False
+
+
+def trigram_loss(counts, alpha, docs, tok):
+    """Mean over docs of each name's mean -ln p(next | two previous tokens), add-alpha
+    smoothing over tok.vocab_size tokens; inf if some probability is 0."""
+    totals = Counter()
+    for (a, b, _), v in counts.items():
+        totals[a, b] += v
+    size, total = tok.vocab_size, 0.0
+    for name in docs:
+        losses = []
+        for a, b, c in trigrams(tok, name):
+            p = (counts.get((a, b, c), 0) + alpha) / (totals[a, b] + alpha * size)
+            if p <= 0:
+                return math.inf
+            losses.append(-math.log(p))
+        total += sum(losses) / len(losses)
+    return total / len(docs)
+
+
+@exercise("02.4", "two tokens of context", "experiment")
+def check_trigram(count_trigrams, alpha, train_docs, val_docs, tok):
+    """count_trigrams(names) gives the (two back, one back, next) counts of the names; with
+    add-alpha smoothing the validation loss must get below TARGET."""
+    if not_answered(count_trigrams, "Write count_trigrams(names) and choose alpha."):
+        return False
+    table, err = run_answer(count_trigrams, list(train_docs))
+    if err:
+        return verdict(False, "", err)
+    want = _count_triples(tok, train_docs, trigrams)
+    if not isinstance(table, Mapping):
+        return verdict(False, "", "return the counts as a dict (or Counter) from (two back, "
+                       f"one back, next) to a count; got {short(table)}.")
+    if not _same_table(table, want):
+        for triples, symptom, hint in TRIGRAM_MISTAKES:
+            if _same_table(table, _count_triples(tok, train_docs, triples)):
+                return verdict(False, "", f"{symptom}.", hint)
+        return verdict(False, "", f"your counts differ from the training names' triples "
+                       f"(there are {len(want)} different ones, {sum(want.values())} in all).",
+                       "count every (t[i], t[i + 1], t[i + 2]) of t = [tok.bos] + "
+                       "tok.encode_doc(name, 16), over the names given.")
+    if not is_number(alpha) or alpha < 0:
+        return verdict(False, "", f"alpha is the number added to every count, a number >= 0; "
+                       f"got {short(alpha)}.")
+    loss = trigram_loss(want, alpha, val_docs, tok)
+    if math.isinf(loss):
+        return verdict(False, "", "your counts are right; with alpha = 0 some validation "
+                       "triple never seen in training gets p = 0, and its loss is infinite.",
+                       "add a little to every count.")
+    if loss < TARGET:
+        return verdict(True, f"validation loss {loss:.4f} < {TARGET} (the bigram baseline is "
+                       f"2.4667) with alpha = {alpha:g}: one more token of context helps, and "
+                       "with 784 contexts, most seen a few times, a small alpha keeps the real "
+                       "counts in charge.", "")
+    side = ("too much smoothing: the added alpha outweighs the real counts of the rarer "
+            "contexts" if alpha > 0.15 else "too little smoothing: triples never seen in "
+            "training get almost no probability")
+    return verdict(False, "", f"your counts are right; with alpha = {alpha:g} the validation "
+                   f"loss is {loss:.4f}, not below {TARGET}.",
+                   f"{side}. Try other values of alpha and watch the loss.")

@@ -1,96 +1,112 @@
 """The exercise checkers of the start-here chapter (the tour of the finished GPT).
 
-Owns: `check_double_n_embd_params` (predict: the demo GPT's parameter count with n_embd 32
-instead of 16), `check_untrained_loss` (predict: the loss of the first training step, taken
-by the untrained model) and `check_unused_position` (multiple choice: whether the never-used
-position 7 of `wpe` moves with ten times more training).
+Owns: `check_dna_loss` (predict: the loss of an untrained GPT on DNA strings, a vocabulary
+of four letters), `check_no_eos` (ablate, multiple choice: what training without `<EOS>`
+does to the samples) and `check_unmoved_rows` (predict: how many rows of `wpe` the demo's
+200 steps leave exactly as drawn when `block_size` is 16).
 
-Imports: model, course.checks.common.
+Imports: course.checks.common.
 """
 import math
 
-from ...model import GPTConfig, count_params
-from .common import check_choice, exercise, is_number, not_answered, verdict
+from .common import (
+    check_choice,
+    exercise,
+    is_number,
+    not_answered,
+    short,
+    verdict,
+)
 
-DEMO = dict(vocab_size=28, n_layer=1, n_head=4, block_size=8)
-
-
-def _params(n_embd):
-    return count_params(GPTConfig(n_embd=n_embd, **DEMO))
-
-
-@exercise("00.1", "parameters with n_embd 32", "predict")
-def check_double_n_embd_params(answer):
-    """The demo GPT's parameter count with n_embd = 32 (everything else unchanged): 13440."""
-    if not_answered(answer, "Write the total number of parameters as a whole number."):
-        return False
-    want, before = _params(32), _params(16)             # 13440 and 3648
-    if not is_number(answer) or answer != int(answer):
-        return verdict(False, "", f"the answer is a count, a whole number (got {answer!r}).")
-    if answer == want:
-        return verdict(True, f"{want} = 28×32 + 8×32 + 4×(32×32) + 2×(128×32): wte and wpe "
-                       "grow 2× (one side is n_embd), the six layer matrices 4× (both sides "
-                       f"are n_embd or 4·n_embd), so {before} becomes {want / before:.2f}× as "
-                       "many.", "")
-    hints = {
-        2 * before: "doubling every matrix is not enough: the attention and MLP matrices have "
-                    "n_embd (or 4·n_embd) on BOTH sides, so they grow 4×.",
-        4 * before: "only the layer's matrices grow 4×; wte (vocab_size × n_embd) and wpe "
-                    "(block_size × n_embd) have n_embd on one side only and grow 2×.",
-        28 * 32 + 8 * 32 + 4 * 32 * 32 + 2 * 64 * 32:
-            "the two MLP matrices are 4·n_embd × n_embd and n_embd × 4·n_embd: with n_embd = "
-            "32 that is 128×32 each (not 64×32), 8192 together.",
-        28 * 32 + 8 * 32 + 3 * 32 * 32 + 2 * 128 * 32:
-            "there are four attention matrices: attn_wq, attn_wk, attn_wv and attn_wo.",
-    }
-    if answer in hints:
-        return verdict(False, "", f"{int(answer)} is not it: {hints[answer]}")
-    side = "too high" if answer > want else "too low"
-    return verdict(False, "", f"{int(answer)} is {side}. Write each matrix's rows × columns with "
-                   "n_embd = 32 (wte, wpe, 4 attention matrices, 2 MLP matrices) and add them up.")
+DNA_LETTERS = 4                       # a, c, g, t
+DNA_VOCAB = DNA_LETTERS + 2           # and <BOS>, <EOS>
 
 
-FIRST_STEP_LOSS = 3.3325    # losses[0] of the demo: the untrained model on its first name
-
-
-@exercise("00.2", "the loss of the untrained model", "predict")
-def check_untrained_loss(answer):
-    """The demo's first training loss, taken before any update (about ln 28)."""
-    if not_answered(answer, "Write the loss you expect for step 1 as a number "
-                            "(a rough value is enough, within 0.05)."):
+@exercise("00.1", "the untrained loss on DNA", "predict")
+def check_dna_loss(answer):
+    """The loss of an untrained GPT on DNA strings: ln 6 (4 letters, <BOS>, <EOS>)."""
+    if not_answered(answer, "Write the loss you expect as a number (natural log)."):
         return False
     if not is_number(answer):
-        return verdict(False, "", f"the answer should be a number, got {answer!r}.")
-    if abs(answer - FIRST_STEP_LOSS) <= 0.05:
-        return verdict(True, f"Step 1 had loss {FIRST_STEP_LOSS:.4f}, and ln 28 = "
-                       f"{math.log(28):.4f}: small random weights give almost the same "
-                       "probability, 1/28, to every token, so the untrained model is the "
-                       "uniform guess.", "")
-    if answer > FIRST_STEP_LOSS:
-        return verdict(False, "", f"{answer:g} is too high. The weights start small, so all 28 "
-                       "scores are nearly equal and each token gets about 1/28: what is "
-                       "-ln(1/28)? (Worse than uniform would need confidently wrong weights.)")
-    if answer >= 2.6:
-        why = ("that is where training ended after 200 steps; before the first update the "
-               "model has learned nothing yet.")
-    else:
-        why = "no model that knows nothing can beat guessing each of the 28 tokens equally."
-    return verdict(False, "", f"{answer:g} is too low: {why}")
+        return verdict(False, "", f"the answer should be a number, got {short(answer)}.")
+    want = math.log(DNA_VOCAB)
+    if abs(answer - want) <= 0.02:
+        return verdict(True, f"ln 6 = {want:.4f}: the vocabulary is a, c, g, t, <BOS> and "
+                       "<EOS>, and small random weights give each of the 6 tokens about 1/6. "
+                       "The untrained loss depends on the vocabulary, not on the data.", "")
+    mistakes = [
+        (math.log(DNA_LETTERS), "that is a guess over the four letters alone.",
+         "the tokenizer puts two special tokens beside the letters, as it did for the names "
+         "(28 = 26 letters + 2)."),
+        (math.log(DNA_VOCAB - 1), "that leaves one token out of the guess.",
+         "an untrained model does not know that <BOS> never comes next: it spreads its "
+         "probability over every token of its vocabulary."),
+        (math.log(28), "that is the names' vocabulary, 28 tokens.",
+         "this tokenizer is built from DNA strings: count its tokens."),
+        (math.log10(DNA_VOCAB), "that is a logarithm to base 10.",
+         "the course's losses use the natural log, math.log."),
+        (1 / DNA_VOCAB, "that is a probability, not a loss.",
+         "the loss is -ln of the probability given to the real next token."),
+    ]
+    for value, symptom, hint in mistakes:
+        if abs(answer - value) <= 0.02:
+            return verdict(False, "", f"{answer:g} is not it: {symptom}", hint)
+    side = "too high" if answer > want else "too low"
+    return verdict(False, "", f"{answer:g} is {side}.",
+                   "an untrained model gives every token of its vocabulary the same "
+                   "probability, 1/vocab_size, so its loss is ln(vocab_size): what is the "
+                   "vocabulary of DNA strings?")
 
 
-@exercise("00.3", "the never-used position after more training", "predict")
-def check_unused_position(answer):
-    """Multiple choice: position 7's row of wpe after 2000 steps (right: 'a')."""
+@exercise("00.2", "training without <EOS>", "ablate")
+def check_no_eos(answer):
+    """Multiple choice: the demo trained on names without <EOS> (right: 'c')."""
     return check_choice(
-        answer, "a",
-        "Its gradient is exactly 0 at every step (no training pair has an input at position "
-        "7 when block_size is 8), and Adam moves a weight only by its own gradients: 2000 "
-        "steps or 2 million, the row stays as it was drawn.",
-        {"b": "the other rows did not move because of many steps, but because they had "
-              "gradients. Position 7 gets a gradient of exactly 0 at every step, and 0 added "
-              "up any number of times is 0.",
-         "c": "Adam keeps a separate running average per parameter, built only from that "
-              "parameter's own gradients; position 7's are all 0, so nothing carries over "
-              "from the other rows.",
-         "d": "a gradient of 0 cannot push a weight anywhere, let alone far: the row does not "
-              "move at all."})
+        answer, "c",
+        "<EOS> is never a target, so every step pushes its probability down with all the "
+        "other wrong tokens: the model ends a name even less often than the untrained one, "
+        "and nearly every sample runs to block_size letters and is cut off.",
+        {"a": "the letters say nothing about where a name ends unless <EOS> is trained as "
+              "the token after the last letter; here it never is a target.",
+         "b": "the untrained model ends samples at random (1/28 per step); training without "
+              "<EOS> only lowers its probability further, since it is never the right answer.",
+         "d": "an empty sample needs <EOS> drawn first; without it in the training data its "
+              "probability shrinks, so empty samples get rarer, not universal."})
+
+
+@exercise("00.3", "the rows that stay put at block_size 16", "predict")
+def check_unmoved_rows(answer, docs, num_steps=200, block_size=16):
+    """The rows of wpe with a zero gradient at every one of the demo's steps at block_size 16:
+    the positions no name of docs[:num_steps] uses as an input."""
+    if not_answered(answer, "Write how many rows of wpe stay exactly as drawn, a whole number."):
+        return False
+    if not is_number(answer) or answer != int(answer):
+        return verdict(False, "", f"the answer is a count of rows, a whole number; got "
+                       f"{short(answer)}.")
+    seen = docs[:num_steps]
+    longest = max(len(d) for d in seen)
+    used = min(longest, block_size - 2) + 1          # input positions 0 .. longest
+    want = block_size - used
+    answer = int(answer)
+    if answer == want:
+        return verdict(True, f"The longest of the first {num_steps} names has {longest} "
+                       f"letters, so inputs sit at positions 0 to {used - 1}; rows {used} to "
+                       f"{block_size - 1} ({want} rows) get a gradient of 0 at every step and "
+                       "do not move. More steps (longer names) would reach more of them, "
+                       f"but never row {block_size - 1}.", "")
+    if answer == 1:
+        return verdict(False, "", "1 is the row that no name can ever reach; in 200 steps "
+                       "more rows than that stay put.",
+                       f"training step k uses docs[k] only, so only docs[:{num_steps}] count: "
+                       "how long is the longest of them, and which positions do its inputs use?")
+    if answer in (want - 1, want + 1):
+        return verdict(False, "", f"{answer} is off by one.",
+                       "a name of L letters is <BOS> + L letters + <EOS>: L + 2 tokens, L + 1 "
+                       "(input, target) pairs, so inputs at positions 0 to L.")
+    if not 0 <= answer <= block_size:
+        return verdict(False, "", f"wpe has {block_size} rows at block_size {block_size}; "
+                       f"{answer} is not a number of them.")
+    side = "too many" if answer > want else "too few"
+    return verdict(False, "", f"{answer} is {side}.",
+                   f"only docs[:{num_steps}] are trained on: find the longest of them "
+                   "(max(len(d) for d in docs[:200])) and count the positions its inputs use.")
