@@ -11,134 +11,103 @@ import pytest
 from microgpt import CharTokenizer, load_names, split_names
 from microgpt.course.checks import training
 from microgpt.course.checks.common import exercises
-from microgpt.optim import lr_at
 
-from conftest import boom, fails, passes
+from conftest import fails, passes
 
 
-def test_the_chapter_registers_five_exercises_one_of_them_implement():
+def test_the_chapter_registers_five_exercises_none_of_them_implement():
     listed = exercises("06")
     assert [e for e, _, _ in listed] == ["06.1", "06.2", "06.3", "06.4", "06.5"]
-    assert [k for _, _, k in listed] == ["find-the-bug", "implement", "predict", "experiment",
+    assert [k for _, _, k in listed] == ["predict", "find-the-bug", "predict", "experiment",
                                          "ablate"]
 
 
-# ------------------------------------------------------------------ 06.1 Adam, find the bug
+class AlwaysEqual:
+    """A hostile answer: equal to everything."""
+    def __eq__(self, other):
+        return True
 
-def planted(p, g, m, v, t, lr, beta1=0.9, beta2=0.95, eps=1e-8):   # the notebook's bug
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    return p - lr * m / (v ** 0.5 + eps), m, v
-
-
-def fixed(p, g, m, v, t, lr, beta1=0.9, beta2=0.95, eps=1e-8):     # the notebook's solution
-    m = beta1 * m + (1 - beta1) * g
-    v = beta2 * v + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1 ** t)
-    v_hat = v / (1 - beta2 ** t)
-    return p - lr * m_hat / (v_hat ** 0.5 + eps), m, v
+    __hash__ = object.__hash__
 
 
-def folded(p, g, m, v, t, lr):          # the correction folded into the learning rate
-    m = 0.9 * m + 0.1 * g
-    v = 0.95 * v + 0.05 * g ** 2
-    step_size = lr * math.sqrt(1 - 0.95 ** t) / (1 - 0.9 ** t)
-    return p - step_size * m / (math.sqrt(v) + 1e-8), m, v
+class EqualStr(str):
+    """A hostile str: equal to everything."""
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
 
 
-def eps_in_root(p, g, m, v, t, lr):     # another loop order, eps inside the square root
-    b1, b2 = 0.9, 0.95
-    v = b2 * v + (1 - b2) * g * g
-    v_hat = v / (1 - b2 ** t)
-    m = b1 * m + (1 - b1) * g
-    return (p - lr * (m / (1 - b1 ** t)) / math.sqrt(v_hat + 1e-8), m, v)
+# ------------------------------------------------------------------ 06.1 one Adam step
+
+def test_one_step_loss_is_measured_with_the_package():
+    assert abs(training.one_step_loss() - math.log(1 + 3 * math.exp(-2))) < 1e-6
 
 
-def numpy_list(p, g, m, v, t, lr):      # NumPy numbers, returned as a list
-    m = np.float64(0.9) * m + 0.1 * g
-    v = np.float64(0.95) * v + 0.05 * np.square(g)
-    return [p - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.95 ** t)) + 1e-8), m, v]
-
-
-def variant(kind):
-    """A wrong Adam: one typical mistake."""
-    def adam(p, g, m, v, t, lr):
-        b1, b2 = (0.95, 0.9) if kind == "swapped" else (0.9, 0.95)
-        m2, v2 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
-        m_hat, v_hat = m2 / (1 - b1 ** t), v2 / (1 - b2 ** t)
-        if kind == "only m":
-            v_hat = v2
-        if kind == "only v":
-            m_hat = m2
-        root = v_hat if kind == "no sqrt" else v_hat ** 0.5
-        step = lr * m_hat / (root + 1e-8)
-        new_p = p + step if kind == "uphill" else p - step
-        if kind == "stored":
-            return new_p, m_hat, v_hat
-        if kind == "t-1":
-            1 / (1 - 0.9 ** (t - 1))
-        return new_p, m2, v2
-    return adam
-
-
-def test_adam_accepts_the_fix_folded_and_numpy(capsys):
-    for right in (fixed, folded, eps_in_root, numpy_list):
-        assert "bias correction" in passes(capsys, training.check_adam_update, right)
-
-
-def test_adam_rejects_the_planted_bug_by_its_symptom(capsys):
-    line = fails(capsys, training.check_adam_update, planted)
-    assert "0.45 lr" in line and "start at 0" in line
-
-
-@pytest.mark.parametrize("kind, words", [
-    ("only m", "(1 - beta2**t) too"), ("only v", "(1 - beta1**t) too"),
-    ("no sqrt", "square root"), ("uphill", "wrong way"), ("swapped", "swapped"),
-    ("stored", "not the corrected m_hat"), ("t-1", "t counts from 1")])
-def test_adam_names_each_typical_mistake(kind, words, capsys):
-    assert words in fails(capsys, training.check_adam_update, variant(kind))
-
-
-def test_adam_unanswered_crashing_or_odd(capsys):
-    assert "replace None" in fails(capsys, training.check_adam_update, None)
-    assert "KeyError" in fails(capsys, training.check_adam_update, boom)
-    assert "tuple (p, m, v)" in fails(capsys, training.check_adam_update,
-                                      lambda p, g, m, v, t, lr: p)
-    assert "three numbers" in fails(capsys, training.check_adam_update,
-                                    lambda p, g, m, v, t, lr: (p, "m", v))
-    assert "expected" in fails(capsys, training.check_adam_update,
-                               lambda p, g, m, v, t, lr: (p - lr, m, v))
-
-
-# ------------------------------------------------------------------ 06.2 the schedule
-
-def test_schedule_accepts_several_ways(capsys):
-    def subtracted(step, num_steps, learning_rate):
-        return learning_rate - learning_rate * step / num_steps
-
-    def numpy_one(step, num_steps, learning_rate):
-        return np.linspace(learning_rate, 0, num_steps + 1)[step]
-
-    for right in (lambda s, n, lr: lr * (1 - s / n), subtracted, numpy_one, lr_at):
-        assert "full speed" in passes(capsys, training.check_lr_schedule, right)
+def test_one_step_accepts_the_value_and_near_misses(capsys):
+    for right in (0.3408, 0.34, np.float64(0.3425), math.log(1 + 3 * math.exp(-2))):
+        assert "log(1 + 3e^-2)" in passes(capsys, training.check_one_step_loss, right)
 
 
 @pytest.mark.parametrize("wrong, words", [
-    (lambda s, n, lr: lr * (1 - s // n), "never decays"),
-    (lambda s, n, lr: lr * s / n, "it grows"),
-    (lambda s, n, lr: lr * (1 - (s + 1) / n), "step counts from 0"),
-    (lambda s, n, lr: lr * (1 - s / (n - 1)), "not num_steps - 1"),
-    (lambda s, n, lr: lr * 0.99 ** s, "lr · (1 - step / num_steps)")])
-def test_schedule_names_the_typical_mistakes(wrong, words, capsys):
-    assert words in fails(capsys, training.check_lr_schedule, wrong)
+    (1.3863, "loss before the step"), (0.7437, "SGD's step"), (0.7112, "probability"),
+    (-0.5, "never below 0"), (0.1, "softmax minus one-hot")])
+def test_one_step_names_the_typical_mistakes_without_the_answer(wrong, words, capsys):
+    line = fails(capsys, training.check_one_step_loss, wrong)
+    assert words in line and "0.3408" not in line and "0.34" not in line.replace(str(wrong), "")
 
 
-def test_schedule_unanswered_stub_crashing_or_odd(capsys):
-    assert "replace None" in fails(capsys, training.check_lr_schedule, None)
-    assert "returns None" in fails(capsys, training.check_lr_schedule, lambda s, n, lr: None)
-    assert "ZeroDivisionError" in fails(capsys, training.check_lr_schedule,
-                                        lambda s, n, lr: lr / s)
-    assert "one number" in fails(capsys, training.check_lr_schedule, lambda s, n, lr: [lr])
+def test_one_step_unanswered_odd_or_hostile(capsys):
+    check = training.check_one_step_loss
+    assert "replace None" in fails(capsys, check, None)
+    assert "should be a number" in fails(capsys, check, "0.34")
+    assert "should be a number" in fails(capsys, check, AlwaysEqual())
+    assert "should be a number" in fails(capsys, check, [0.34] * 10**7)
+    assert "should be a number" in fails(capsys, check, float("nan"))
+
+
+# ------------------------------------------------------------------ 06.2 read the curves
+
+@pytest.fixture(scope="module")
+def data():
+    docs = load_names()
+    train_docs, val_docs = split_names(docs, random.Random(42))
+    return train_docs, val_docs, CharTokenizer(docs)
+
+
+def test_the_four_runs_show_what_the_key_says(data):
+    """The key "cbda" is true of the curves the notebook draws."""
+    (over, over_val), (low, low_val), (ok, ok_val), (high, high_val) = \
+        training.diagnosis_runs(*data)
+    assert over[-1] < 1.0 and over_val[-1][1] > 3 * over_val[0][1]          # c: memorises
+    assert min(low) > 3.2 and low_val[-1][1] > 3.25                          # b: crawls
+    assert max(high[:30]) > 3 * math.log(28) and high_val[-1][1] < 3.0      # a: spike
+    assert ok_val[-1][1] < min(high_val[-1][1], low_val[-1][1], over_val[-1][1])   # d
+    assert max(ok) < 3.5
+
+
+def test_diagnosis_accepts_the_key_in_any_spelling(capsys):
+    for right in ("cbda", " C B D A ", "c, b, d, a"):
+        assert "overfitting" in passes(capsys, training.check_curve_diagnosis, right)
+
+
+@pytest.mark.parametrize("wrong, words", [
+    ("abcd", "training loss falls while the validation loss climbs"),
+    ("cbad", "shoots far above"), ("bcda", "hardly left 3.33")])
+def test_diagnosis_names_the_panels_that_are_wrong(wrong, words, capsys):
+    line = fails(capsys, training.check_curve_diagnosis, wrong)
+    assert "is not" in line and words in line and "cbda" not in line
+
+
+def test_diagnosis_unanswered_odd_or_hostile(capsys):
+    check = training.check_curve_diagnosis
+    assert "replace None" in fails(capsys, check, None)
+    assert "not four letters" in fails(capsys, check, "cbd")
+    assert "not four letters" in fails(capsys, check, "cbdx")
+    assert "four letters in quotes" in fails(capsys, check, ["c", "b", "d", "a"])
+    assert "four letters in quotes" in fails(capsys, check, AlwaysEqual())
+    assert "four letters in quotes" in fails(capsys, check, list(range(10**7)))
+    assert "is not" in fails(capsys, check, EqualStr("abcd"))
 
 
 # ------------------------------------------------------------------ 06.3 predict Adam's travel
@@ -158,23 +127,18 @@ def test_travel_accepts_the_sum_and_a_near_miss(capsys):
     (0.75, "too low"), (2.2, "too high"), (-1.5, "a distance is positive")])
 def test_travel_names_the_typical_mistakes(wrong, words, capsys):
     line = fails(capsys, training.check_adam_travel, wrong)
-    assert words in line and "Measured: Adam moved it 1.5050" in line
+    assert words in line and "1.505" not in line and "Measured" not in line
 
 
 def test_travel_unanswered_or_not_a_number(capsys):
     assert "replace None" in fails(capsys, training.check_adam_travel, None)
     assert "should be a number" in fails(capsys, training.check_adam_travel, "1.5")
     assert "should be a number" in fails(capsys, training.check_adam_travel, float("nan"))
+    assert "should be a number" in fails(capsys, training.check_adam_travel, AlwaysEqual())
+    assert "should be a number" in fails(capsys, training.check_adam_travel, [1.5] * 10**7)
 
 
 # ------------------------------------------------------------------ 06.4 experiment: a short run
-
-@pytest.fixture(scope="module")
-def data():
-    docs = load_names()
-    train_docs, val_docs = split_names(docs, random.Random(42))
-    return train_docs, val_docs, CharTokenizer(docs)
-
 
 def test_short_run_refuses_bad_settings_without_training(capsys, data):
     check = training.check_short_run
@@ -185,6 +149,8 @@ def test_short_run_refuses_bad_settings_without_training(capsys, data):
     assert "positive number" in fails(capsys, check, "0.02", 100, *data)
     assert "whole number" in fails(capsys, check, 0.02, 150.5, *data)
     assert "whole number" in fails(capsys, check, 0.02, 0, *data)
+    assert "positive number" in fails(capsys, check, AlwaysEqual(), 100, *data)
+    assert "whole number" in fails(capsys, check, 0.02, AlwaysEqual(), *data)
 
 
 @pytest.mark.slow
@@ -223,4 +189,8 @@ def test_sgd_scaled_explains_each_wrong_option(wrong, words, capsys):
 def test_sgd_scaled_unanswered_or_not_an_option(capsys):
     assert "replace None" in fails(capsys, training.check_sgd_scaled, None)
     assert "not one of the options" in fails(capsys, training.check_sgd_scaled, "e")
-    assert "not one of the options" in fails(capsys, training.check_sgd_scaled, 2)
+    assert "one letter in quotes" in fails(capsys, training.check_sgd_scaled, 2)
+    assert "one letter in quotes" in fails(capsys, training.check_sgd_scaled, AlwaysEqual())
+    assert "one letter in quotes" in fails(capsys, training.check_sgd_scaled, ["b"] * 10**7)
+    assert "follows the size" in fails(capsys, training.check_sgd_scaled, EqualStr("a"))
+

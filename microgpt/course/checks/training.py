@@ -1,28 +1,29 @@
 """The exercise checkers of the training chapter (06).
 
-Owns, in notebook order: `check_adam_update` (06.1, find the bug: one Adam step for one
-number, written without bias correction), `check_lr_schedule` (06.2, the learning rate
-decaying linearly to 0, step counted from 0), `check_adam_travel` (06.3, predict how far
-Adam moves a parameter with a steady gradient over a whole scheduled run, then see it),
-`check_short_run` (06.4, experiment: a learning rate and at most 200 steps that bring the
-chapter's GPT below a validation loss of 2.68; the checker trains it) and
-`check_sgd_scaled` (06.5, ablate: what gradients 1000 times too large do to SGD).
+Owns, in notebook order: `check_one_step_loss` (06.1, predict the loss of a tiny softmax
+after one Adam step; `one_step_loss` measures it with the package's `Adam`),
+`diagnosis_runs` and `check_curve_diagnosis` (06.2, four short runs of the tensor engine,
+each with one thing wrong or nothing: name what is wrong from their curves),
+`check_adam_travel` (06.3, predict how far Adam moves a parameter with a steady gradient
+over a whole scheduled run), `check_short_run` (06.4, experiment: a learning rate and at
+most 200 steps that bring the chapter's GPT below a validation loss of 2.68; the checker
+trains it) and `check_sgd_scaled` (06.5, ablate: what gradients 1000 times too large do to
+SGD).
 
-Every checker accepts any correct answer (floats, ints or NumPy numbers; a tuple, list or
-array of three; the bias correction written out or folded into the learning rate) and
-names the mistake of the typical wrong ones.
+A prediction's verdict never shows the measured answer before the prediction is right:
+a wrong one hears "too high"/"too low", and from the second try a hint.
 
-Imports: engine, model, optim, training, course.checks.common.
+Imports: engine, model, nn, optim, training, tensor.model, tensor.training,
+course.checks.common.
 """
 import random
 
 from ...engine import Value
 from ...model import GPT, GPTConfig
+from ...nn import softmax
 from ...optim import Adam, lr_at
 from ...training import TrainingDiverged, evaluate, train
-from .common import check_choice, exercise, is_number, not_answered, run_answer, verdict
-
-BETA1, BETA2, EPS = 0.9, 0.95, 1e-8
+from .common import check_choice, exercise, is_number, not_answered, same_str, short, verdict
 
 
 def _float(x):
@@ -35,134 +36,110 @@ def _float(x):
     return float(x) if is_number(x) else None
 
 
-def _near(a, b, tol):
-    return a is not None and abs(a - b) <= tol * max(1.0, abs(b))
+# ------------------------------------------------------------------ 06.1 predict one step
+
+def one_step_loss(logits=(0.0, 0.0, 0.0, 0.0), target=2, learning_rate=1.0):
+    """The loss -log softmax(logits)[target] after one step of the package's Adam."""
+    w = [Value(x) for x in logits]
+    loss = -softmax(w)[target].log()
+    loss.backward()
+    Adam(w, learning_rate=learning_rate).step(learning_rate)
+    return -softmax(w)[target].log().data
 
 
-# ------------------------------------------------------------------ 06.1 Adam, find the bug
-
-def _adam_variants(p, g, m, v, t, lr):
-    """{name: (p, m, v)}: the right step and the typical wrong ones, for the hints."""
-    m2, v2 = BETA1 * m + (1 - BETA1) * g, BETA2 * v + (1 - BETA2) * g * g
-    c1, c2 = 1 - BETA1 ** t, 1 - BETA2 ** t
-    m_hat, v_hat = m2 / c1, v2 / c2
-    swapped_m, swapped_v = BETA2 * m + (1 - BETA2) * g, BETA1 * v + (1 - BETA1) * g * g
-    return {
-        "right": (p - lr * m_hat / (v_hat ** 0.5 + EPS), m2, v2),
-        "no correction": (p - lr * m2 / (v2 ** 0.5 + EPS), m2, v2),
-        "only m corrected": (p - lr * m_hat / (v2 ** 0.5 + EPS), m2, v2),
-        "only v corrected": (p - lr * m2 / (v_hat ** 0.5 + EPS), m2, v2),
-        "no square root": (p - lr * m_hat / (v_hat + EPS), m2, v2),
-        "uphill": (p + lr * m_hat / (v_hat ** 0.5 + EPS), m2, v2),
-        "betas swapped": (p - lr * (swapped_m / (1 - BETA2 ** t))
-                          / ((swapped_v / (1 - BETA1 ** t)) ** 0.5 + EPS), swapped_m, swapped_v),
-        "stored corrected": (p - lr * m_hat / (v_hat ** 0.5 + EPS), m_hat, v_hat),
-    }
-
-
-_ADAM_HINTS = {
-    "no correction": "m and v are right, but with a steady gradient the first step moves p "
-                     "by only 0.45 lr, not lr, and later steps creep up towards lr. m and v "
-                     "start at 0, so at first they are too small: section 2 says what Adam "
-                     "does about that.",
-    "only m corrected": "you divided m by (1 - beta1**t), but v must be divided by "
-                        "(1 - beta2**t) too; as it is, the first step is 4.5 times too large.",
-    "only v corrected": "you divided v by (1 - beta2**t), but m must be divided by "
-                        "(1 - beta1**t) too; as it is, the first step is 10 times too small.",
-    "no square root": "divide by the square root of v_hat (the gradient's typical size), "
-                      "not by v_hat itself (its square).",
-    "uphill": "the step goes the wrong way: subtract lr * m_hat / sqrt(v_hat) from p, "
-              "against the gradient.",
-    "betas swapped": "beta1 = 0.9 belongs to m (the average gradient) and beta2 = 0.95 to v "
-                     "(the average squared gradient); you swapped them.",
-    "stored corrected": "p is right, but return the running averages m and v, not the "
-                        "corrected m_hat and v_hat: the next step would correct them again.",
-}
-
-def _same_step(got, want, p):
-    """(p, m, v) got equals want: m and v to 1e-9; the new p to 0.1% of the step from p
-    (eps may sit inside the square root, or the correction be folded into lr)."""
-    return (_near(got[0], want[0], 0) or abs(got[0] - want[0]) <= 1e-3 * abs(want[0] - p)) \
-        and _near(got[1], want[1], 1e-9) and _near(got[2], want[2], 1e-9)
-
-
-_ADAM_CASES = ((1.0, 0.5, 0.0, 0.0, 1, 0.1), (-0.3, -2.0, 0.1, 0.2, 5, 0.01),
-               (2.0, 0.0, 0.3, 0.04, 3, 0.05), (0.7, 0.003, -0.001, 4e-6, 2, 0.01))
-
-
-@exercise("06.1", "Adam's bias correction", "find-the-bug")
-def check_adam_update(fn):
-    """fn(p, g, m, v, t, lr) -> (p, m, v) after one Adam step (t counts from 1)."""
-    if not_answered(fn, "Fix the planted adam_update so that its first step moves p by lr."):
+@exercise("06.1", "the loss after one Adam step", "predict")
+def check_one_step_loss(prediction):
+    """prediction: the loss after one Adam step at lr 1.0 (log(1 + 3e^-2) = 0.3408), ±0.005."""
+    if not_answered(prediction, "Write your prediction as a number: the loss after the step."):
         return False
-    for case in _ADAM_CASES:
-        p, g, m, v, t, lr = case
-        variants = _adam_variants(*case)
-        got, err = run_answer(fn, *case)
-        if err:
-            extra = (" t counts from 1, so 1 - beta**t is never 0; did you use t - 1?"
-                     if "ZeroDivision" in err else "")
-            return verdict(False, "", f"for p={p}, g={g}, m={m}, v={v}, t={t}, lr={lr} "
-                           f"{err}.{extra}")
-        if hasattr(got, "tolist") and not isinstance(got, (list, tuple)):
-            got = got.tolist()
-        if not (isinstance(got, (list, tuple)) and len(got) == 3):
-            return verdict(False, "", f"return a tuple (p, m, v), got {got!r}.")
-        got = [_float(x) for x in got]
-        if None in got:
-            return verdict(False, "", "return three numbers (p, m, v), got "
-                           f"{tuple(got)!r}.")
-        if _same_step(got, variants["right"], p):
-            continue
-        for name, hint in _ADAM_HINTS.items():
-            if _same_step(got, variants[name], p):
-                return verdict(False, "", hint)
-        want = variants["right"]
-        return verdict(False, "", f"for p={p}, g={g}, m={m}, v={v}, t={t}, lr={lr} expected "
-                       f"{tuple(round(x, 6) for x in want)}, got "
-                       f"{tuple(round(x, 6) for x in got)}.")
-    return verdict(True, "That is Adam with bias correction, as microgpt.optim does it: its "
-                   "first step moves p by exactly lr, whatever the gradient.", "")
+    guess = _float(prediction)
+    if guess is None:
+        return verdict(False, "", f"the answer should be a number, got {short(prediction)}.")
+    want = one_step_loss()
+    if abs(guess - want) <= 0.005:
+        return verdict(True, f"Measured: {want:.4f}. Adam's first step moves every logit by "
+                       "exactly lr against its gradient's sign: the target's up by 1, the "
+                       "three others down by 1, so the target's logit leads by 2 and the loss "
+                       "is log(1 + 3e^-2).", "")
+    side = "too high" if guess > want else "too low"
+    if abs(guess - 1.3863) <= 0.005:
+        hint = ("that is the loss before the step, log 4. The step changes the logits: by "
+                "how much does Adam's first step move each one?")
+    elif abs(guess - 0.7437) <= 0.005:
+        hint = ("that is a lead of 1 for the target's logit: SGD's step, or Adam moving only "
+                "the target's logit. Adam's first step moves every logit whose gradient is "
+                "not 0 by exactly lr, the others included.")
+    elif abs(guess - 0.7112) <= 0.005:
+        hint = "that looks like the target's probability; the loss is -log of it."
+    elif guess <= 0:
+        hint = "a cross-entropy loss is never below 0: -log p with p at most 1."
+    else:
+        hint = ("find the gradient's sign for each logit (softmax minus one-hot), move every "
+                "logit by lr = 1 against it, then compute -log softmax at the target.")
+    return verdict(False, "", f"{guess:g} is {side}.", hint)
 
 
-# ------------------------------------------------------------------ 06.2 the schedule
+# ------------------------------------------------------------------ 06.2 read the curves
 
-@exercise("06.2", "the learning-rate schedule", "implement")
-def check_lr_schedule(fn):
-    """fn(step, num_steps, learning_rate), step 0-based, decays linearly to 0."""
-    if not_answered(fn, "At step 0 the full learning rate, "
-                        "then less by the same amount each step."):
+DIAGNOSES = {"a": "the learning rate is too high at the start",
+             "b": "the learning rate is too low",
+             "c": "overfitting",
+             "d": "nothing: a healthy run"}
+# panel k of the figure -> (its diagnosis, its settings: learning rate, names, batch size)
+_PANELS = (("c", 0.02, 24, 24), ("b", 0.0003, None, 32), ("d", 0.02, None, 32),
+           ("a", 0.2, None, 32))
+_LOOK = {"a": "look at its first steps: the loss shoots far above where every run starts "
+              "(log 28 = 3.33) before it comes back down",
+         "b": "look at the scale of its y-axis: after 120 steps the loss has hardly left 3.33",
+         "c": "compare its two curves: the training loss falls while the validation loss "
+              "climbs",
+         "d": "both of its curves fall together, and its validation loss ends the lowest of "
+              "the four"}
+
+
+def diagnosis_runs(train_docs, val_docs, tok, num_steps=120, every=20):
+    """Four runs of the tensor engine (n_embd 16, seed 0), one per panel of exercise 06.2:
+    [(training losses, [(step, loss on 100 validation names)])], panel order."""
+    from ...tensor.model import TensorGPT
+    from ...tensor.training import evaluate_tensor, train_tensor
+    cfg = GPTConfig(vocab_size=tok.vocab_size, n_embd=16, n_layer=1, n_head=4, block_size=16)
+    runs = []
+    for _, lr, n_names, batch in _PANELS:
+        model = TensorGPT(cfg, random.Random(0))
+        val = [(0, evaluate_tensor(model, val_docs[:100], tok))]
+
+        def on_step(step, n, loss, model=model, val=val):
+            if step % every == 0:
+                val.append((step, evaluate_tensor(model, val_docs[:100], tok)))
+
+        docs = train_docs[:n_names] if n_names else train_docs
+        runs.append((train_tensor(model, docs, tok, num_steps, lr, batch_size=batch,
+                                  callback=on_step), val))
+    return runs
+
+
+@exercise("06.2", "read the training curves", "find-the-bug")
+def check_curve_diagnosis(answer):
+    """answer: four letters, the diagnosis of panels 1-4 in order ("cbda")."""
+    key = "".join(d for d, *_ in _PANELS)
+    if not_answered(answer, "Write four letters in quotes, one per panel, e.g. \"abcd\"."):
         return False
-    for step, n, lr in ((0, 100, 0.01), (50, 100, 0.01), (99, 100, 0.01), (3, 4, 0.5),
-                        (1, 4, 2), (150, 300, 0.03)):
-        want = lr * (1 - step / n)
-        got, err = run_answer(fn, step, n, lr)
-        if err:
-            return verdict(False, "", err)
-        if got is None:
-            return verdict(False, "", "lr_at returns None: replace `return None` with the "
-                           "learning rate of step `step`.")
-        got = _float(got)
-        if got is None:
-            return verdict(False, "", f"at step {step} of {n} return one number, the "
-                           "learning rate of that step.")
-        if _near(got, want, 1e-9):
-            continue
-        at = f"at step {step} of {n} with learning rate {lr} you return {got:.6g}, not {want:.6g}"
-        if _near(got, lr, 1e-9) and step > 0:
-            hint = (f"{at}: it never decays. Is there a // (integer division, 0 until the "
-                    "end) where step / num_steps should be?")
-        elif _near(got, lr * step / n, 1e-9):
-            hint = f"{at}: it grows; it should start at the full rate and fall to 0."
-        elif _near(got, lr * (1 - (step + 1) / n), 1e-9):
-            hint = f"{at}: step counts from 0, and step 0 gets the full learning rate."
-        elif n > 1 and _near(got, lr * (1 - step / (n - 1)), 1e-9):
-            hint = (f"{at}: divide by num_steps, not num_steps - 1; the last step "
-                    "(step num_steps - 1) still gets lr / num_steps, as in the chapter.")
-        else:
-            hint = f"{at}: lr · (1 - step / num_steps)."
-        return verdict(False, "", hint)
-    return verdict(True, "lr · (1 - step/num_steps): full speed first, gentle at the end.", "")
+    if not isinstance(answer, str):
+        return verdict(False, "", "write your answer as four letters in quotes, one per "
+                       f"panel, e.g. \"abcd\"; got {short(answer)}.")
+    letters = "".join(ch for ch in str.lower(answer) if not ch.isspace() and ch not in ",;-")
+    if len(letters) != 4 or any(ch not in DIAGNOSES for ch in letters):
+        return verdict(False, "", f"{short(answer)} is not four letters from a, b, c, d "
+                       "(one per panel, in order).")
+    if same_str(letters, key):
+        return verdict(True, "panel 1 memorises its 24 names (overfitting), panel 2 crawls at "
+                       "a rate of 0.0003, panel 3 is healthy, and panel 4 starts at 0.2: its "
+                       "first steps throw the model far off before the falling schedule "
+                       "saves it.", "")
+    wrong = [k for k in range(4) if letters[k] != key[k]]
+    said = "; ".join(f"panel {k + 1} is not '{DIAGNOSES[letters[k]]}'" for k in wrong)
+    hint = "; ".join(f"panel {k + 1}: {_LOOK[key[k]]}" for k in wrong)
+    return verdict(False, "", f"{said}.", hint + ".")
 
 
 # ------------------------------------------------------------------ 06.3 predict Adam's travel
@@ -171,7 +148,7 @@ def adam_travel(gradient=0.001, num_steps=300, learning_rate=0.01):
     """How far the package's Adam moves one parameter whose gradient is always `gradient`,
     over a run of `num_steps` with the linear schedule."""
     p = Value(1.0)
-    opt = Adam([p], lr=learning_rate)
+    opt = Adam([p], learning_rate=learning_rate)
     for k in range(num_steps):
         p.grad = gradient
         opt.step(lr_at(k, num_steps, learning_rate))
@@ -186,7 +163,7 @@ def check_adam_travel(prediction):
         return False
     guess = _float(prediction)
     if guess is None:
-        return verdict(False, "", f"the answer should be a number, got {prediction!r}.")
+        return verdict(False, "", f"the answer should be a number, got {short(prediction)}.")
     want = adam_travel()
     if abs(guess - want) <= 0.01:
         return verdict(True, f"Adam moved it {want:.4f}: each step moves it by that step's "
@@ -209,8 +186,7 @@ def check_adam_travel(prediction):
     else:
         hint = ("Adam's step does not depend on the gradient's size: each step moves "
                 "the parameter by that step's learning rate, and they add up.")
-    return verdict(False, "", f"{guess:g} is too {'high' if guess > want else 'low'}: {hint} "
-                   f"Measured: Adam moved it {want:.4f}.")
+    return verdict(False, "", f"{guess:g} is too {'high' if guess > want else 'low'}.", hint)
 
 
 # ------------------------------------------------------------------ 06.4 experiment: a short run
@@ -231,11 +207,12 @@ def check_short_run(learning_rate, num_steps, train_docs, val_docs, tok):
         return False
     lr, steps = _float(learning_rate), num_steps
     if lr is None or lr <= 0:
-        return verdict(False, "", f"my_lr should be a positive number, got {learning_rate!r}.")
+        return verdict(False, "", f"my_lr should be a positive number, got {short(learning_rate)}.")
     if isinstance(steps, float) and steps.is_integer():
         steps = int(steps)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        return verdict(False, "", f"my_steps should be a whole number of steps, got {num_steps!r}.")
+        return verdict(False, "", f"my_steps should be a whole number of steps, got "
+                       f"{short(num_steps)}.")
     if steps > MAX_STEPS:
         return verdict(False, "", f"{steps} steps is more than the budget of {MAX_STEPS}: the "
                        "chapter's 300 steps at 0.01 already reach 2.62; the task is to get "
