@@ -98,7 +98,7 @@ def test_site_has_everything(site):
         (ROOT / "data" / "names.txt").read_bytes()
     wheel = next((site / "pypi").glob("microgpt-*-py3-none-any.whl"))
     with zipfile.ZipFile(wheel) as z:
-        assert {"microgpt/browser.py", "microgpt/engine.py"} <= set(z.namelist())
+        assert {"microgpt/course/browser.py", "microgpt/engine.py"} <= set(z.namelist())
     index = json.loads((site / "pypi" / "all.json").read_text(encoding="utf-8"))
     assert {"microgpt", "ipywidgets", "comm"} <= set(index)
     pyodide = site / "static" / "pyodide"
