@@ -266,20 +266,23 @@ def head_columns(config, h):
     return range(h * config.head_dim, (h + 1) * config.head_dim)
 
 
+def _loss_with_zeroed(model, tok, docs, values):
+    """Mean loss over docs with these weight Values set to 0, then put back as they were."""
+    saved = [v.data for v in values]
+    try:
+        for v in values:
+            v.data = 0.0
+        return evaluate(model, docs, tok)
+    finally:
+        for v, x in zip(values, saved):
+            v.data = x
+
+
 def loss_without_head_reference(model, tok, docs, h, layer=0):
     """Mean loss over docs with head h's output zeroed before attn_wo (weights restored)."""
     wo = model.state_dict[f"layer{layer}.attn_wo"]
-    cols = head_columns(model.config, h)
-    saved = [[row[c].data for c in cols] for row in wo]
-    try:
-        for row in wo:
-            for c in cols:
-                row[c].data = 0.0
-        return evaluate(model, docs, tok)
-    finally:
-        for row, old in zip(wo, saved):
-            for c, v in zip(cols, old):
-                row[c].data = v
+    return _loss_with_zeroed(model, tok, docs,
+                             [row[c] for row in wo for c in head_columns(model.config, h)])
 
 
 def _weights(model):
@@ -342,17 +345,8 @@ def check_head_ablation(fn, my_head, model, tok, docs, n_docs=8):
 def _rows_cost(model, tok, docs, h):
     """The loss with rows (not columns) h*head_dim.. of attn_wo zeroed: a common slip."""
     wo = model.state_dict["layer0.attn_wo"]
-    rows = head_columns(model.config, h)
-    saved = {r: [v.data for v in wo[r]] for r in rows}
-    try:
-        for r in rows:
-            for v in wo[r]:
-                v.data = 0.0
-        return evaluate(model, docs, tok)
-    finally:
-        for r, old in saved.items():
-            for v, x in zip(wo[r], old):
-                v.data = x
+    return _loss_with_zeroed(model, tok, docs,
+                             [v for r in head_columns(model.config, h) for v in wo[r]])
 
 
 def _restore(model, weights):
