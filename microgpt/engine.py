@@ -5,7 +5,9 @@ package's one graph walk: the order backward follows, also used by the tensor en
 graph drawings and the checkers), `vsum` (an n-ary sum as one node), `dot` (a dot product
 as one node) and the engine's errors: `DomainError` (a `ValueError`: an operation whose
 result is not a finite real number) and its kinds `NonPositiveLog` (log of a number ≤ 0)
-and `FloatOverflow` (a result beyond the largest float; also an `OverflowError`). Each node
+and `FloatOverflow` (a result beyond the largest float; also an `OverflowError`), and
+`collector_paused` (the loops that build big graphs run without Python's cycle collector:
+see its docstring). Each node
 keeps its children in a tuple (a set would make the order of gradient accumulation, and so
 the last bits, vary from run to run) and the local derivative of itself with respect to
 each child; `backward()` multiplies them along the graph in reverse topological order.
@@ -22,7 +24,9 @@ complex number.
 
 Imports: nothing of ours (standard library only).
 """
+import gc
 import math
+from contextlib import contextmanager
 from functools import reduce
 from operator import add, mul
 
@@ -186,3 +190,24 @@ def dot(ws, xs):
     # reduce(add, ...) adds left to right like the seed's sum() (builtin sum of floats
     # is compensated from Python 3.12 on, which would change the last bits)
     return Value(reduce(add, map(mul, wd, xd), 0.0), (*ws, *xs), xd + wd, "dot")
+
+
+@contextmanager
+def collector_paused():
+    """Run the block with Python's cycle collector off, then restore it as it was.
+
+    A graph of Values has no cycles (a node points only to its children), so reference
+    counting frees it the moment its root goes. But the collector runs every few hundred
+    allocations and each full pass walks every live object, and one training step keeps
+    tens of thousands of Values alive. Measured on Python 3.11 (2 cores, idle), pausing it
+    in `training`'s loops took chapter 06 from 97.9 s to 68.7 s, every printed number the
+    same. Only cyclic garbage made inside the block waits, until the next collection after
+    it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -18,7 +18,7 @@ Imports: engine, legacy, optim, validate.
 """
 import math
 
-from .engine import DomainError, NonPositiveLog
+from .engine import DomainError, NonPositiveLog, collector_paused
 from .legacy import legacy_backward_step
 from .optim import Adam, lr_at
 from .validate import positive_number, whole_number
@@ -96,7 +96,8 @@ def run_steps(model, optimizer, docs, tokenizer, num_steps, learning_rate, step,
         batch = [tokenizer.encode_doc(docs[(first + k * batch_size + i) % len(docs)], block_size)
                  for i in range(batch_size)]
         try:
-            loss = step(batch, lr_at(k, num_steps, learning_rate, warmup_steps))
+            with collector_paused():        # a step's graph has no cycles (engine)
+                loss = step(batch, lr_at(k, num_steps, learning_rate, warmup_steps))
         except NonPositiveLog:          # the log of a probability that reached 0
             raise _diverged(k, num_steps, learning_rate, "a probability reached 0") from None
         except (DomainError, ArithmeticError):      # exp(1000), 1e200 ** 2, 0 ** -1
@@ -146,12 +147,10 @@ def evaluate(model, docs, tokenizer, should_stop=None):
     if not docs:
         raise ValueError("evaluate needs at least one document")
     block_size = model.config.block_size
-    if should_stop is None:
-        total = sum(model.loss(tokenizer.encode_doc(d, block_size)).data for d in docs)
-        return total / len(docs)
     losses = []
     for d in docs:
-        if should_stop():
+        if should_stop is not None and should_stop():
             return None
-        losses.append(model.loss(tokenizer.encode_doc(d, block_size)).data)
-    return sum(losses) / len(docs)          # summed as above: the same number
+        with collector_paused():            # a document's graph has no cycles (engine)
+            losses.append(model.loss(tokenizer.encode_doc(d, block_size)).data)
+    return sum(losses) / len(docs)

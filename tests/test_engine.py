@@ -1,4 +1,5 @@
 """engine.Value: every op against finite differences, accumulation, deep graphs, fused nodes."""
+import gc
 import math
 import random
 
@@ -9,6 +10,7 @@ from microgpt.engine import (
     FloatOverflow,
     NonPositiveLog,
     Value,
+    collector_paused,
     dot,
     topo_order,
     vsum,
@@ -175,3 +177,17 @@ def test_gradient_of_softmax_style_expression_is_finite():
     p = exps[0] / vsum(exps)
     p.backward()
     assert all(math.isfinite(x.grad) for x in xs)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_turns_the_collector_off_and_puts_it_back_as_it_was(enabled):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with pytest.raises(RuntimeError, match="inside"):
+            with collector_paused():
+                assert not gc.isenabled()
+                raise RuntimeError("inside")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

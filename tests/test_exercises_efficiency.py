@@ -438,12 +438,16 @@ def test_beat_bigram_accepts_numpy_numbers(capsys, cached):
 
 
 @pytest.mark.slow
-def test_beat_bigram_names_what_held_the_run_back(capsys, cached):
+def test_beat_bigram_names_what_held_the_run_back(capsys, cached, runs):
     """The numbers the notebook's solution quotes (seed 42), and the hint each run gets."""
     line = fails(capsys, efficiency.check_beat_bigram, 32, 0.01, 0)       # section 6's lr
     assert "2.5596" in line and "too timid" in line and "few times larger" in line
+    # lr 0.2 throws the loss past 100 in its first steps: so wild a run ends a few 1e-4
+    # apart on different CPUs (2.5910, 2.5907 seen), so the solution quotes "about 2.59"
+    val, _, losses = runs(32, 0.2, 0)
     line = fails(capsys, efficiency.check_beat_bigram, 32, 0.2, 0)
-    assert "2.5910" in line and "jumped to 102.6" in line and "on the large side" in line
+    assert abs(val - 2.59) < 0.01 and f"{val:.4f}" in line and max(losses) > 100
+    assert f"jumped to {max(losses):.4g}" in line and "on the large side" in line
     line = fails(capsys, efficiency.check_beat_bigram, 8, 0.03, 20)
     assert "bigger batches" in line
     line = fails(capsys, efficiency.check_beat_bigram, 32, 0.03, 20)
@@ -455,8 +459,8 @@ def test_beat_bigram_tells_too_small_from_too_large_a_learning_rate(capsys, cach
     line = fails(capsys, efficiency.check_beat_bigram, 32, 1e-4, 0)
     assert "3.3272" in line and "barely moved from the untrained model's 3.3321" in line
     assert "far too small" in line and "ten times larger" in line and "blew" not in line
-    line = fails(capsys, efficiency.check_beat_bigram, 32, 0.3, 0)
-    assert "worse than the untrained model's" in line and "smaller learning rate" in line
+    line = fails(capsys, efficiency.check_beat_bigram, 32, 0.3, 0)   # wild: ends where the CPU
+    assert "jumped to" in line and "smaller" in line and "larger" not in line   # takes it
     line = fails(capsys, efficiency.check_beat_bigram, 32, 0.5, 0)
     assert "diverged at step" in line and "smaller learning rate" in line
 
