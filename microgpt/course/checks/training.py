@@ -36,6 +36,17 @@ def _float(x):
     return float(x) if is_number(x) else None
 
 
+def _prediction(prediction, ask):
+    """The prediction as a float; or None, once the learner has been told why it is not one
+    (still None: `ask`; not a number: what it was)."""
+    if not_answered(prediction, ask):
+        return None
+    guess = _float(prediction)
+    if guess is None:
+        verdict(False, "", f"the answer should be a number, got {short(prediction)}.")
+    return guess
+
+
 # ------------------------------------------------------------------ 06.1 predict one step
 
 def one_step_loss(logits=(0.0, 0.0, 0.0, 0.0), target=2, learning_rate=1.0):
@@ -50,11 +61,9 @@ def one_step_loss(logits=(0.0, 0.0, 0.0, 0.0), target=2, learning_rate=1.0):
 @exercise("06.1", "the loss after one Adam step", "predict")
 def check_one_step_loss(prediction):
     """prediction: the loss after one Adam step at lr 1.0 (log(1 + 3e^-2) = 0.3408), ±0.005."""
-    if not_answered(prediction, "Write your prediction as a number: the loss after the step."):
-        return False
-    guess = _float(prediction)
+    guess = _prediction(prediction, "Write your prediction as a number: the loss after the step.")
     if guess is None:
-        return verdict(False, "", f"the answer should be a number, got {short(prediction)}.")
+        return False
     want = one_step_loss()
     if abs(guess - want) <= 0.005:
         return verdict(True, f"Measured: {want:.4f}. Adam's first step moves every logit by "
@@ -158,12 +167,10 @@ def adam_travel(gradient=0.001, num_steps=300, learning_rate=0.01):
 @exercise("06.3", "how far Adam moves a parameter", "predict")
 def check_adam_travel(prediction):
     """prediction: the total distance, within 0.01 of the real 1.505 (for gradient 0.001)."""
-    if not_answered(prediction, "Write your prediction as a number: the total distance the "
-                                "parameter moves over the 300 steps."):
-        return False
-    guess = _float(prediction)
+    guess = _prediction(prediction, "Write your prediction as a number: the total distance "
+                                    "the parameter moves over the 300 steps.")
     if guess is None:
-        return verdict(False, "", f"the answer should be a number, got {short(prediction)}.")
+        return False
     want = adam_travel()
     if abs(guess - want) <= 0.01:
         return verdict(True, f"Adam moved it {want:.4f}: each step moves it by that step's "
